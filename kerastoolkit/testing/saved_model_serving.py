@@ -1,0 +1,199 @@
+"""Serve SavedModels in a separate process that imports TensorFlow only.
+
+Importing TensorFlow takes seconds, so one long-lived worker process serves
+every request of a test session (`serving_process()`), and is closed at exit.
+"""
+
+import atexit
+import json
+import os
+import select
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from kerastoolkit.testing.model_wrapping import (
+    as_model,
+    assert_outputs_close,
+    call_layer,
+    flexible_shapes,
+)
+
+_WORKER = Path(__file__).with_name("serving_worker.py")
+_MARKER = "@@kerastoolkit-serving@@ "
+
+
+class ServingProcess:
+    """A child Python process that loads and serves SavedModels.
+
+    The child runs `serving_worker.py` as a script, imports only TensorFlow and
+    NumPy, and reports whether `kerastoolkit` was ever imported in it.
+
+    Args:
+        timeout: seconds to wait for one answer before giving up.
+    """
+
+    def __init__(self, timeout=600.0):
+        self.timeout = timeout
+        env = dict(os.environ)
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        env["PYTHONUNBUFFERED"] = "1"
+        self._process = subprocess.Popen(
+            [sys.executable, str(_WORKER)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=env,
+            cwd=tempfile.gettempdir(),
+        )
+        self._scratch = tempfile.TemporaryDirectory(prefix="kerastoolkit-serving-")
+        self._count = 0
+        self._read_answer()
+
+    def _read_answer(self):
+        while True:
+            ready, _, _ = select.select([self._process.stdout], [], [], self.timeout)
+            if not ready:
+                self.close()
+                raise TimeoutError(
+                    f"The serving process did not answer within {self.timeout} s."
+                )
+            line = self._process.stdout.readline()
+            if not line:
+                raise RuntimeError(
+                    f"The serving process exited (code {self._process.poll()})."
+                )
+            if line.startswith(_MARKER):
+                return json.loads(line[len(_MARKER) :])
+
+    def serve(self, export_dir, inputs, signature="serving_default"):
+        """Calls `signature` of the SavedModel in `export_dir` on `inputs`.
+
+        Args:
+            export_dir: the SavedModel directory.
+            inputs: an array, a list of arrays in argument order, or a dict from
+                signature argument name to array.
+            signature: the signature name.
+
+        Returns:
+            The list of output arrays, sorted by output name (`output_0`,
+            `output_1`, ... in order).
+        """
+        if isinstance(inputs, dict):
+            arrays = {str(k): np.asarray(v) for k, v in inputs.items()}
+        else:
+            flat = keras.tree.flatten(inputs)
+            arrays = {str(i): np.asarray(v) for i, v in enumerate(flat)}
+        self._count += 1
+        scratch = Path(self._scratch.name)
+        in_path = scratch / f"in_{self._count}.npz"
+        out_path = scratch / f"out_{self._count}.npz"
+        np.savez(in_path, **arrays)
+        request = {
+            "export_dir": str(Path(export_dir).resolve()),
+            "signature": signature,
+            "inputs": str(in_path),
+            "outputs": str(out_path),
+        }
+        self._process.stdin.write(json.dumps(request) + "\n")
+        self._process.stdin.flush()
+        answer = self._read_answer()
+        if not answer["ok"]:
+            raise AssertionError(
+                f"Serving {export_dir} failed in the TensorFlow-only process:\n"
+                f"{answer['error']}"
+            )
+        if answer["imported_kerastoolkit"]:
+            raise AssertionError(
+                f"Loading {export_dir} imported kerastoolkit: the SavedModel is not "
+                "self-contained."
+            )
+        with np.load(out_path) as outputs:
+            result = [outputs[name] for name in answer["outputs"]]
+        in_path.unlink()
+        out_path.unlink()
+        return result
+
+    def close(self):
+        """Ends the child process."""
+        if self._process.poll() is None:
+            self._process.stdin.close()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+        self._scratch.cleanup()
+
+
+_SHARED = None
+
+
+def serving_process():
+    """Returns the process-wide `ServingProcess`, starting it on first use."""
+    global _SHARED
+    if _SHARED is None or _SHARED._process.poll() is not None:
+        _SHARED = ServingProcess()
+        atexit.register(_SHARED.close)
+    return _SHARED
+
+
+def _slice_batch(inputs, stop):
+    return keras.tree.map_structure(lambda x: np.asarray(x)[:stop], inputs)
+
+
+def check_saved_model_export(
+    obj, inputs, tmp_path, *, more_inputs=(), atol=1e-5, rtol=1e-5
+):
+    """Exports `obj` as a SavedModel and serves it without kerastoolkit.
+
+    The model is exported with `model.export(path, format="tf_saved_model")`
+    (a bare layer is first wrapped in a functional model), with `None` for the
+    batch axis and for any axis whose size differs in `more_inputs`. The
+    `serving_default` signature is then called in a separate process that
+    imports TensorFlow only, on `inputs[:1]`, on `inputs` and on each of
+    `more_inputs`, and must give the in-process outputs.
+
+    Args:
+        obj: a Keras layer or model.
+        inputs: numpy array, or structure of arrays, with a batch of at least 2.
+        tmp_path: a directory for the export (`pathlib.Path`).
+        more_inputs: further input batches (other batch sizes, other lengths).
+        atol: absolute tolerance.
+        rtol: relative tolerance.
+
+    Returns:
+        The export directory.
+    """
+    first = np.asarray(keras.tree.flatten(inputs)[0])
+    if first.shape[0] < 2:
+        raise ValueError(
+            f"`inputs` must hold a batch of at least 2 examples, got {first.shape[0]}."
+        )
+    model = as_model(obj, inputs, more_inputs)
+    specs = [
+        keras.InputSpec(shape=shape, dtype=dtype)
+        for shape, dtype in flexible_shapes(inputs, more_inputs)
+    ]
+    signature = [keras.tree.pack_sequence_as(inputs, specs)]
+    export_dir = Path(tmp_path) / f"{type(obj).__name__}_saved_model"
+    model.export(
+        str(export_dir),
+        format="tf_saved_model",
+        input_signature=signature,
+        verbose=False,
+    )
+    server = serving_process()
+    for batch in [_slice_batch(inputs, 1), inputs, *more_inputs]:
+        assert_outputs_close(
+            call_layer(model, batch),
+            server.serve(export_dir, batch),
+            atol=atol,
+            rtol=rtol,
+            what="SavedModel outputs served without kerastoolkit",
+        )
+    return export_dir

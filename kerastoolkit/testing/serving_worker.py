@@ -1,0 +1,80 @@
+"""A serving process that imports TensorFlow only, never kerastoolkit.
+
+Run as a script (`python serving_worker.py`), not imported. It reads one JSON
+request per line on stdin: `{"export_dir", "signature", "inputs", "outputs"}`,
+where `inputs` is an `.npz` file of arrays (named like the signature's
+arguments, or `0`, `1`, ... in argument order). It loads the SavedModel with
+`tf.saved_model.load` (cached per directory), calls the signature, writes the
+outputs to the `outputs` `.npz` file (sorted by output name) and answers one
+JSON line after `MARKER`. Any failure is answered, not raised, so one bad export
+does not end the process.
+"""
+
+import json
+import re
+import sys
+import traceback
+
+import numpy as np
+import tensorflow as tf
+
+MARKER = "@@kerastoolkit-serving@@ "
+
+
+def _natural_key(name):
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def _answer(message):
+    sys.stdout.write(MARKER + json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def _serve(request, cache):
+    export_dir = request["export_dir"]
+    if export_dir not in cache:
+        cache[export_dir] = tf.saved_model.load(export_dir)
+    loaded = cache[export_dir]
+    signature_name = request.get("signature", "serving_default")
+    if signature_name not in loaded.signatures:
+        raise KeyError(
+            f"signature {signature_name!r} not in {sorted(loaded.signatures)}"
+        )
+    function = loaded.signatures[signature_name]
+    argument_names = list(function.structured_input_signature[1])
+    with np.load(request["inputs"], allow_pickle=False) as arrays:
+        given = {key: arrays[key] for key in arrays.files}
+    if set(given) == set(argument_names):
+        kwargs = given
+    else:
+        positional = [given[str(i)] for i in range(len(given))]
+        if len(positional) != len(argument_names):
+            raise ValueError(
+                f"got {len(positional)} inputs for arguments {argument_names}"
+            )
+        kwargs = dict(zip(argument_names, positional, strict=True))
+    outputs = function(**{k: tf.constant(v) for k, v in kwargs.items()})
+    names = sorted(outputs, key=_natural_key)
+    np.savez(request["outputs"], **{n: outputs[n].numpy() for n in names})
+    return {
+        "ok": True,
+        "outputs": names,
+        "arguments": argument_names,
+        "imported_kerastoolkit": "kerastoolkit" in sys.modules,
+    }
+
+
+def main():
+    cache = {}
+    _answer({"ok": True, "ready": True, "tensorflow": tf.__version__})
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            _answer(_serve(json.loads(line), cache))
+        except Exception:  # noqa: BLE001 - reported back to the caller
+            _answer({"ok": False, "error": traceback.format_exc()})
+
+
+if __name__ == "__main__":
+    main()
