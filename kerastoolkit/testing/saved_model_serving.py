@@ -176,8 +176,8 @@ def check_saved_model_export(
         )
     model = as_model(obj, inputs, more_inputs)
     specs = [
-        keras.InputSpec(shape=shape, dtype=dtype)
-        for shape, dtype in flexible_shapes(inputs, more_inputs)
+        keras.InputSpec(shape=shape, dtype=dtype, name=f"input_{i}")
+        for i, (shape, dtype) in enumerate(flexible_shapes(inputs, more_inputs))
     ]
     signature = [keras.tree.pack_sequence_as(inputs, specs)]
     export_dir = Path(tmp_path) / f"{type(obj).__name__}_saved_model"
@@ -189,9 +189,10 @@ def check_saved_model_export(
     )
     server = serving_process()
     for batch in [_slice_batch(inputs, 1), inputs, *more_inputs]:
+        named = {f"input_{i}": x for i, x in enumerate(keras.tree.flatten(batch))}
         assert_outputs_close(
             call_layer(model, batch),
-            server.serve(export_dir, batch),
+            server.serve(export_dir, named),
             atol=atol,
             rtol=rtol,
             what="SavedModel outputs served without kerastoolkit",

@@ -41,7 +41,9 @@ def _serve(request, cache):
             f"signature {signature_name!r} not in {sorted(loaded.signatures)}"
         )
     function = loaded.signatures[signature_name]
-    argument_names = list(function.structured_input_signature[1])
+    # Keras names positional arguments args_0, args_0_1, ...: natural order is
+    # their flattened order.
+    argument_names = sorted(function.structured_input_signature[1], key=_natural_key)
     with np.load(request["inputs"], allow_pickle=False) as arrays:
         given = {key: arrays[key] for key in arrays.files}
     if set(given) == set(argument_names):

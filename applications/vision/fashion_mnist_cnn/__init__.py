@@ -1,0 +1,1 @@
+"""A small CNN on Fashion-MNIST, served from raw uint8 images."""

@@ -1,0 +1,86 @@
+"""Export Keras models as versioned SavedModels in TensorFlow Serving's layout."""
+
+import os
+import shutil
+from pathlib import Path
+
+import keras
+
+
+def next_version(export_root):
+    """Returns 1 + the largest integer version directory under `export_root`."""
+    root = Path(export_root)
+    versions = (
+        [int(p.name) for p in root.iterdir() if p.name.isdigit()]
+        if (root.is_dir())
+        else []
+    )
+    return max(versions, default=0) + 1
+
+
+def export_saved_model(
+    model, export_root, *, version=None, input_signature=None, endpoints=None
+):
+    """Writes `model` to `export_root/<version>/` as a SavedModel.
+
+    The layout is the one TensorFlow Serving reads (`model_base_path/<int>/`).
+    The SavedModel is written to a temporary directory beside the target and
+    renamed into place, so a crash never leaves a half-written version, and an
+    existing version is never overwritten. The result loads with
+    `tf.saved_model.load` in a process that has no kerastoolkit.
+
+    Args:
+        model: a built `keras.Model`.
+        export_root: the model's base directory (e.g. `saved_models/NAME`).
+        version: a positive integer; by default one more than the largest
+            version already there.
+        input_signature: optional input specs for the default endpoint (as in
+            `keras.Model.export`), e.g. with `None` for variable axes.
+        endpoints: optional dict from endpoint name to `(fn, input_signature)`
+            for extra signatures (e.g. `{"encode": (encoder, [spec])}`); the
+            model's own call is always exported as `serve`, which is also
+            `serving_default`.
+
+    Returns:
+        The `pathlib.Path` of the written version directory.
+
+    Example:
+
+    ```python
+    path = export_saved_model(model, "saved_models/fashion_mnist_cnn")
+    served = tf.saved_model.load(str(path)).signatures["serving_default"]
+    ```
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"`model` must be a keras.Model, got {type(model).__name__}.")
+    if not model.built:
+        raise ValueError("`model` must be built (called once) before export.")
+    root = Path(export_root)
+    root.mkdir(parents=True, exist_ok=True)
+    if version is None:
+        version = next_version(root)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ValueError(f"`version` must be a positive integer, got {version!r}.")
+    target = root / str(version)
+    if target.exists():
+        raise FileExistsError(
+            f"{target} already exists; pick another `version` (nothing was "
+            "overwritten)."
+        )
+    staging = root / f".staging-{version}-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        archive = keras.export.ExportArchive()
+        if input_signature is None:
+            # The same default signature `keras.Model.export` uses.
+            from keras.src.export.export_utils import get_input_signature
+
+            input_signature = get_input_signature(model)
+        archive.track_and_add_endpoint("serve", model, input_signature)
+        for name, (fn, signature) in (endpoints or {}).items():
+            archive.add_endpoint(name, fn, input_signature=signature)
+        archive.write_out(str(staging), verbose=False)
+        os.rename(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target

@@ -1,0 +1,1 @@
+"""Training support: callbacks, checkpoints and the BPTT teaching code."""
