@@ -239,6 +239,13 @@ def _download(spec, filenames):
     return target
 
 
+def check_split(split, splits):
+    """Raises a ValueError naming `split` unless it is one of `splits`."""
+    if split not in splits:
+        choices = ", ".join(repr(s) for s in splits)
+        raise ValueError(f"`split` must be one of {choices}, got {split!r}")
+
+
 def check_source(source):
     """Raises a ValueError unless `source` is `"local"` or `"tfds"`."""
     if source not in SOURCES:

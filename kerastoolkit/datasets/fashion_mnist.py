@@ -156,11 +156,6 @@ def _load_split(split, data_dir, download):
     return images, labels
 
 
-def _check_split(split):
-    if split not in SPLITS:
-        raise ValueError(f"`split` must be one of 'train', 'test', got {split!r}")
-
-
 def load_data(data_dir=None, download=False):
     """Loads Fashion-MNIST as NumPy arrays (the `keras.datasets` convention).
 
@@ -216,7 +211,7 @@ def as_dataset(
         A `tf.data.Dataset` of `{"image": uint8 (28, 28, 1), "label": int64}`,
         or of `(image, label)` tuples with `as_supervised=True`.
     """
-    _check_split(split)
+    data_location.check_split(split, SPLITS)
     data_location.check_source(source)
     if source == "tfds":
         return data_location.load_tfds(

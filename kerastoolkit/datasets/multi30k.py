@@ -43,13 +43,6 @@ DATA_FILES = data_location.DataFiles(
 )
 
 
-def _check_split(split):
-    if split not in SPLITS:
-        raise ValueError(
-            f"`split` must be one of 'train', 'val', 'test', got {split!r}"
-        )
-
-
 def _filenames(split):
     return tuple(f"{_FILE_STEMS[split]}.{language}.gz" for language in LANGUAGES)
 
@@ -126,7 +119,7 @@ def as_dataset(split="train", data_dir=None, download=False):
         (the language codes are the feature names, as in tensorflow-datasets'
         translation data sets).
     """
-    _check_split(split)
+    data_location.check_split(split, SPLITS)
     import tensorflow as tf
 
     folder = data_location.find_data_dir(

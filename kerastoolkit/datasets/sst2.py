@@ -44,13 +44,6 @@ DATA_FILES = data_location.DataFiles(
 )
 
 
-def _check_split(split):
-    if split not in SPLITS:
-        raise ValueError(
-            f"`split` must be one of 'train', 'dev', 'test', got {split!r}"
-        )
-
-
 def _read_split(folder, split):
     path = folder / _FILENAMES[split]
     try:
@@ -139,7 +132,7 @@ def as_dataset(
         tensorflow-datasets `glue/sst2` feature names, without its `idx`), or
         of `(sentence, label)` tuples with `as_supervised=True`.
     """
-    _check_split(split)
+    data_location.check_split(split, SPLITS)
     data_location.check_source(source)
     import tensorflow as tf
 

@@ -51,16 +51,6 @@ def split_text(text):
     }
 
 
-def _check_split(split, allow_none):
-    if split is None and allow_none:
-        return
-    if split not in SPLITS:
-        raise ValueError(
-            "`split` must be one of 'train', 'validation', 'test'"
-            f"{', None' if allow_none else ''}, got {split!r}"
-        )
-
-
 def load_data(data_dir=None, download=False, split=None):
     """Loads Tiny Shakespeare as one string.
 
@@ -86,7 +76,8 @@ def load_data(data_dir=None, download=False, split=None):
     >>> len(text), text[:14]
     (1115394, 'First Citizen:')
     """
-    _check_split(split, allow_none=True)
+    if split is not None:
+        data_location.check_split(split, SPLITS)
     folder = data_location.find_data_dir(
         DATA_FILES, data_dir=data_dir, download=download
     )
@@ -113,7 +104,7 @@ def as_dataset(split="train", data_dir=None, download=False, source="local"):
         A `tf.data.Dataset` of one `{"text": string}` element holding the
         whole split, as tensorflow-datasets' `tiny_shakespeare` gives it.
     """
-    _check_split(split, allow_none=False)
+    data_location.check_split(split, SPLITS)
     data_location.check_source(source)
     if source == "tfds":
         return data_location.load_tfds(
