@@ -30,6 +30,15 @@ def _answer(message):
     sys.stdout.flush()
 
 
+def _to_numpy(tensor):
+    array = np.asarray(tensor.numpy())
+    if array.dtype == object:
+        # tf.string outputs come back as object arrays of bytes, which np.load
+        # refuses without pickle: send them as fixed-width bytes instead.
+        array = array.astype(np.bytes_)
+    return array
+
+
 def _serve(request, cache):
     export_dir = request["export_dir"]
     if export_dir not in cache:
@@ -57,7 +66,7 @@ def _serve(request, cache):
         kwargs = dict(zip(argument_names, positional, strict=True))
     outputs = function(**{k: tf.constant(v) for k, v in kwargs.items()})
     names = sorted(outputs, key=_natural_key)
-    np.savez(request["outputs"], **{n: outputs[n].numpy() for n in names})
+    np.savez(request["outputs"], **{n: _to_numpy(outputs[n]) for n in names})
     return {
         "ok": True,
         "outputs": names,

@@ -1,0 +1,1 @@
+"""Demos on sequences: recurrent networks on time series and signals."""

@@ -1,0 +1,53 @@
+"""LSTM, simple RNN and 1D CNN on MNIST-1D: test accuracy next to the paper's."""
+
+import dataclasses
+
+
+@dataclasses.dataclass
+class Config:
+    # Hidden units of the LSTM (the model that is exported).
+    lstm_units: int = 128
+    # Also train the simple RNN and the CNN, for comparison.
+    baselines: bool = True
+    # Hidden units of the simple RNN.
+    rnn_units: int = 128
+    # Filters of each of the CNN's three convolutions.
+    cnn_filters: int = 32
+    # Use only the first N training signals (0 = all 4,000).
+    train_size: int = 0
+    # Fraction of the training signals held out for validation/early stopping.
+    validation_split: float = 0.1
+    # Adam learning rate of the LSTM and the CNN. A high rate with clipping
+    # generalises best here: 1e-2 gives the LSTM about 98%, 3e-3 about 96%.
+    learning_rate: float = 1e-2
+    # Adam learning rate of the simple RNN, which does not train at all at 1e-2.
+    rnn_learning_rate: float = 1e-3
+    # Clip each gradient to this global norm (0 = no clipping).
+    clipnorm: float = 1.0
+    # Mini-batch size.
+    batch_size: int = 64
+    # Maximum number of epochs per model (early stopping usually ends sooner).
+    epochs: int = 200
+    # Epochs without a better val_accuracy before stopping (best weights restored).
+    patience: int = 30
+    # Random seed for weights, shuffling and the validation split.
+    seed: int = 0
+    # Keras progress output: 1 = progress bar, 2 = one line per epoch, 0 = silent.
+    verbose: int = 2
+    # Where metrics, plots, logs and the report go.
+    output_dir: str = "runs/mnist1d"
+    # SavedModel base directory (versions 1, 2, ... inside, as TF Serving reads).
+    export_dir: str = "saved_models/mnist1d"
+
+    @classmethod
+    def quick(cls):
+        """A smoke run: small models, 600 training signals, two epochs."""
+        return cls(
+            lstm_units=16,
+            rnn_units=16,
+            cnn_filters=8,
+            train_size=600,
+            epochs=2,
+            patience=1,
+            verbose=0,
+        )

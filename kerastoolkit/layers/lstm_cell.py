@@ -1,0 +1,199 @@
+"""The long short-term memory cell of the lecture notes."""
+
+import keras
+from keras import ops
+
+from kerastoolkit.layers import argument_checks
+
+
+@keras.saving.register_keras_serializable(package="kerastoolkit")
+class LSTMCell(keras.layers.Layer):
+    """One time step of the LSTM of the notes (section 1.2).
+
+    With `sigma` the recurrent activation (sigmoid) and `tanh` the activation:
+
+        f_t = sigma(W_xf x_t + W_zf z_{t-1} + b_f)        forget gate
+        i_t = sigma(W_xi x_t + W_zi z_{t-1} + b_i)        input gate
+        o_t = sigma(W_xo x_t + W_zo z_{t-1} + b_o)        output gate
+        c_t = c_{t-1} * f_t + i_t * tanh(W_xc x_t + W_zc z_{t-1} + b_c)
+        z_t = tanh(c_t) * o_t
+
+    (`*` is the element-wise product.) The notes leave the biases out; here
+    they are on by default (`use_bias`) and `b_f` starts at 1
+    (`unit_forget_bias`), so that the cell remembers by default.
+
+    Weight layout: the same as `keras.layers.LSTMCell`, so weights copy
+    between the two unchanged. The four gates share one fused matrix per
+    input, in the column order i, f, c, o, acting on row vectors:
+
+        kernel           = [W_xi^T | W_xf^T | W_xc^T | W_xo^T]  (input_dim, 4 units)
+        recurrent_kernel = [W_zi^T | W_zf^T | W_zc^T | W_zo^T]  (units, 4 units)
+        bias             = [b_i | b_f | b_c | b_o]              (4 units,)
+
+    so a time step costs two matrix products, not eight.
+
+    Args:
+        units: positive integer, the size of `z` and of the memory cell `c`.
+        activation: the activation of the candidate and of the cell output
+            (`tanh` in the notes). Default `"tanh"`.
+        recurrent_activation: the gate activation (`sigma` in the notes).
+            Default `"sigmoid"`.
+        use_bias: whether the gates have biases. Default `True`.
+        kernel_initializer: initializer of `kernel`.
+        recurrent_initializer: initializer of `recurrent_kernel`.
+        bias_initializer: initializer of `bias`.
+        unit_forget_bias: whether 1 is added to the initial forget-gate bias
+            `b_f`. Default `True`.
+        kernel_regularizer: regularizer of `kernel`.
+        recurrent_regularizer: regularizer of `recurrent_kernel`.
+        bias_regularizer: regularizer of `bias`.
+        kernel_constraint: constraint on `kernel`.
+        recurrent_constraint: constraint on `recurrent_kernel`.
+        bias_constraint: constraint on `bias`.
+        **kwargs: base layer arguments (`name`, `dtype`, ...).
+
+    Call arguments:
+        inputs: `x_t`, a tensor of shape `(batch, input_dim)`.
+        states: the list `[z_{t-1}, c_{t-1}]`, each of shape `(batch, units)`.
+
+    Returns:
+        `(z_t, [z_t, c_t])`.
+
+    Example:
+
+    >>> rnn = keras.layers.RNN(LSTMCell(8), return_state=True)
+    >>> z_last, z_state, c_state = rnn(np.zeros((2, 5, 4), "float32"))
+    >>> z_last.shape, c_state.shape
+    ((2, 8), (2, 8))
+
+    References:
+        Hochreiter and Schmidhuber, "Long short-term memory", Neural
+        Computation 9(8), 1997.
+        Gers, Schmidhuber and Cummins, "Learning to forget: continual
+        prediction with LSTM", Neural Computation 12(10), 2000.
+        Lecture notes, section 1.2 "Long short-term memory RNNs".
+    """
+
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        unit_forget_bias=True,
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        kernel_constraint=None,
+        recurrent_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.units = argument_checks.positive_int("units", units)
+        self.activation = keras.activations.get(activation)
+        self.recurrent_activation = keras.activations.get(recurrent_activation)
+        self.use_bias = argument_checks.boolean("use_bias", use_bias)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.recurrent_initializer = keras.initializers.get(recurrent_initializer)
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.unit_forget_bias = argument_checks.boolean(
+            "unit_forget_bias", unit_forget_bias
+        )
+        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = keras.regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = keras.regularizers.get(bias_regularizer)
+        self.kernel_constraint = keras.constraints.get(kernel_constraint)
+        self.recurrent_constraint = keras.constraints.get(recurrent_constraint)
+        self.bias_constraint = keras.constraints.get(bias_constraint)
+        self.state_size = [self.units, self.units]
+        self.output_size = self.units
+
+    def _initial_bias(self, shape, dtype=None):
+        bias = self.bias_initializer(shape, dtype=dtype)
+        if not self.unit_forget_bias:
+            return bias
+        units = self.units
+        forget = ops.concatenate(
+            [ops.zeros((units,)), ops.ones((units,)), ops.zeros((2 * units,))]
+        )
+        return bias + ops.cast(forget, bias.dtype)
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(
+            shape=(input_shape[-1], 4 * self.units),
+            name="kernel",
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        self.recurrent_kernel = self.add_weight(
+            shape=(self.units, 4 * self.units),
+            name="recurrent_kernel",
+            initializer=self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint,
+        )
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                shape=(4 * self.units,),
+                name="bias",
+                initializer=self._initial_bias,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+
+    def call(self, inputs, states):
+        z_previous, c_previous = states[0], states[1]
+        gates = ops.matmul(inputs, self.kernel) + ops.matmul(
+            z_previous, self.recurrent_kernel
+        )
+        if self.bias is not None:
+            gates = gates + self.bias
+        i, f, candidate, o = ops.split(gates, 4, axis=-1)
+        i = self.recurrent_activation(i)
+        f = self.recurrent_activation(f)
+        o = self.recurrent_activation(o)
+        c = c_previous * f + i * self.activation(candidate)
+        z = self.activation(c) * o
+        return z, [z, c]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "units": self.units,
+                "activation": keras.activations.serialize(self.activation),
+                "recurrent_activation": keras.activations.serialize(
+                    self.recurrent_activation
+                ),
+                "use_bias": self.use_bias,
+                "kernel_initializer": keras.initializers.serialize(
+                    self.kernel_initializer
+                ),
+                "recurrent_initializer": keras.initializers.serialize(
+                    self.recurrent_initializer
+                ),
+                "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+                "unit_forget_bias": self.unit_forget_bias,
+                "kernel_regularizer": keras.regularizers.serialize(
+                    self.kernel_regularizer
+                ),
+                "recurrent_regularizer": keras.regularizers.serialize(
+                    self.recurrent_regularizer
+                ),
+                "bias_regularizer": keras.regularizers.serialize(self.bias_regularizer),
+                "kernel_constraint": keras.constraints.serialize(
+                    self.kernel_constraint
+                ),
+                "recurrent_constraint": keras.constraints.serialize(
+                    self.recurrent_constraint
+                ),
+                "bias_constraint": keras.constraints.serialize(self.bias_constraint),
+            }
+        )
+        return config

@@ -1,0 +1,186 @@
+"""The basic recurrent cell of the lecture notes, with an optional output map."""
+
+import keras
+from keras import ops
+
+from kerastoolkit.layers import argument_checks
+
+
+@keras.saving.register_keras_serializable(package="kerastoolkit")
+class SimpleRNNCell(keras.layers.Layer):
+    """One time step of the basic RNN of the notes (section 1.1).
+
+    The hidden state `z` and the optional output `y` are
+
+        z_t = g_z(W_zz z_{t-1} + W_xz x_t + b_z) = g_z(in_{z,t})
+        y_t = g_y(W_zy z_t + b_y)               = g_y(in_{y,t})
+
+    In code the weights carry Keras's names and act on row vectors, so each is
+    the transpose of the notes' matrix: `kernel` is `W_xz^T` (shape
+    `(input_dim, units)`), `recurrent_kernel` is `W_zz^T` (`(units, units)`),
+    `bias` is `b_z`, `output_kernel` is `W_zy^T` (`(units, output_units)`) and
+    `output_bias` is `b_y`. Without `output_units` the cell has no output map
+    and emits `z_t` itself, exactly like `keras.layers.SimpleRNNCell` (same
+    weights, same layout).
+
+    The cell processes one step; wrap it in `keras.layers.RNN`, or use
+    `kerastoolkit.layers.SimpleRNN`, to run it over a sequence.
+    `kerastoolkit.training.bptt.bptt_gradients` computes its gradients by the
+    notes' explicit recursion.
+
+    Args:
+        units: positive integer, the size of the hidden state `z`.
+        activation: `g_z`, the hidden activation. Default `"tanh"`.
+        use_bias: whether `b_z` (and `b_y`) are used. Default `True`.
+        output_units: positive integer, the size of the output `y_t`; `None`
+            (default) means no output map, the cell emits `z_t`.
+        output_activation: `g_y`, the output activation. Default `None`
+            (linear). Only used with `output_units`.
+        kernel_initializer: initializer of `kernel` and `output_kernel`.
+        recurrent_initializer: initializer of `recurrent_kernel`.
+        bias_initializer: initializer of `bias` and `output_bias`.
+        kernel_regularizer: regularizer of `kernel` and `output_kernel`.
+        recurrent_regularizer: regularizer of `recurrent_kernel`.
+        bias_regularizer: regularizer of `bias` and `output_bias`.
+        kernel_constraint: constraint on `kernel` and `output_kernel`.
+        recurrent_constraint: constraint on `recurrent_kernel`.
+        bias_constraint: constraint on `bias` and `output_bias`.
+        **kwargs: base layer arguments (`name`, `dtype`, ...).
+
+    Call arguments:
+        inputs: `x_t`, a tensor of shape `(batch, input_dim)`.
+        states: a list with one tensor `z_{t-1}` of shape `(batch, units)`.
+
+    Returns:
+        `(output, [z_t])`: `output` is `y_t` of shape `(batch, output_units)`
+        with an output map, else `z_t` of shape `(batch, units)`.
+
+    Example:
+
+    >>> cell = SimpleRNNCell(8, output_units=3)
+    >>> rnn = keras.layers.RNN(cell, return_sequences=True, return_state=True)
+    >>> y, z_last = rnn(np.zeros((2, 5, 4), "float32"))
+    >>> y.shape, z_last.shape
+    ((2, 5, 3), (2, 8))
+
+    References:
+        Elman, "Finding structure in time", Cognitive Science 14, 1990.
+        Lecture notes, section 1.1 "Training a basic RNN".
+    """
+
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        use_bias=True,
+        output_units=None,
+        output_activation=None,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        kernel_constraint=None,
+        recurrent_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.units = argument_checks.positive_int("units", units)
+        self.activation = keras.activations.get(activation)
+        self.use_bias = argument_checks.boolean("use_bias", use_bias)
+        self.output_units = (
+            None
+            if output_units is None
+            else argument_checks.positive_int("output_units", output_units)
+        )
+        self.output_activation = keras.activations.get(output_activation)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.recurrent_initializer = keras.initializers.get(recurrent_initializer)
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = keras.regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = keras.regularizers.get(bias_regularizer)
+        self.kernel_constraint = keras.constraints.get(kernel_constraint)
+        self.recurrent_constraint = keras.constraints.get(recurrent_constraint)
+        self.bias_constraint = keras.constraints.get(bias_constraint)
+        self.state_size = self.units
+        self.output_size = self.output_units or self.units
+
+    def _add(self, name, shape, role):
+        # `role` picks the settings: "kernel", "recurrent" or "bias".
+        return self.add_weight(
+            shape=shape,
+            name=name,
+            initializer=getattr(self, f"{role}_initializer"),
+            regularizer=getattr(self, f"{role}_regularizer"),
+            constraint=getattr(self, f"{role}_constraint"),
+        )
+
+    def build(self, input_shape):
+        self.kernel = self._add("kernel", (input_shape[-1], self.units), "kernel")
+        self.recurrent_kernel = self._add(
+            "recurrent_kernel", (self.units, self.units), "recurrent"
+        )
+        self.bias = self._add("bias", (self.units,), "bias") if self.use_bias else None
+        self.output_kernel = self.output_bias = None
+        if self.output_units:
+            self.output_kernel = self._add(
+                "output_kernel", (self.units, self.output_units), "kernel"
+            )
+            if self.use_bias:
+                self.output_bias = self._add(
+                    "output_bias", (self.output_units,), "bias"
+                )
+
+    def call(self, inputs, states):
+        z_previous = states[0] if isinstance(states, (list, tuple)) else states
+        pre_activation = ops.matmul(inputs, self.kernel) + ops.matmul(
+            z_previous, self.recurrent_kernel
+        )
+        if self.bias is not None:
+            pre_activation = pre_activation + self.bias
+        z = self.activation(pre_activation)
+        if self.output_kernel is None:
+            return z, [z]
+        output = ops.matmul(z, self.output_kernel)
+        if self.output_bias is not None:
+            output = output + self.output_bias
+        return self.output_activation(output), [z]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "units": self.units,
+                "activation": keras.activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "output_units": self.output_units,
+                "output_activation": keras.activations.serialize(
+                    self.output_activation
+                ),
+                "kernel_initializer": keras.initializers.serialize(
+                    self.kernel_initializer
+                ),
+                "recurrent_initializer": keras.initializers.serialize(
+                    self.recurrent_initializer
+                ),
+                "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": keras.regularizers.serialize(
+                    self.kernel_regularizer
+                ),
+                "recurrent_regularizer": keras.regularizers.serialize(
+                    self.recurrent_regularizer
+                ),
+                "bias_regularizer": keras.regularizers.serialize(self.bias_regularizer),
+                "kernel_constraint": keras.constraints.serialize(
+                    self.kernel_constraint
+                ),
+                "recurrent_constraint": keras.constraints.serialize(
+                    self.recurrent_constraint
+                ),
+                "bias_constraint": keras.constraints.serialize(self.bias_constraint),
+            }
+        )
+        return config

@@ -1,0 +1,58 @@
+"""The MNIST-1D demo end to end (quick config): metrics, report, plots, and a
+SavedModel that serves signals of two lengths in a process without kerastoolkit."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from applications import runner
+from applications.sequences.mnist1d.train import build_recurrent_model
+from kerastoolkit.datasets import mnist1d
+from kerastoolkit.testing import check_config_roundtrip, serving_process
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("mnist1d")
+    record = runner.run(
+        "mnist1d",
+        quick=True,
+        overrides={"output_dir": str(root / "run"), "export_dir": str(root / "saved")},
+    )
+    return root, record
+
+
+def test_quick_run_writes_metrics_report_and_plots(quick_run):
+    root, record = quick_run
+    metrics = json.loads((root / "run" / "metrics.json").read_text())["metrics"]
+    assert metrics == record["metrics"]
+    for kind in ("lstm", "rnn", "cnn"):
+        # Chance is 10%; two epochs on 600 signals give a valid probability.
+        assert 0.0 < metrics[f"{kind}_test_accuracy"] <= 1.0
+        assert metrics[f"{kind}_epochs"] >= 1
+        assert (root / "run" / kind / "history.csv").exists()
+    report = (root / "run" / "report.md").read_text()
+    assert "lstm_test_accuracy" in report and "GRU (Greydanus 2020)" in report
+    for name in ("learning_curves.png", "lstm_confusion.png"):
+        assert (root / "run" / name).stat().st_size > 0
+        assert f"({name})" in report
+
+
+def test_saved_model_serves_two_lengths_and_batch_sizes(quick_run):
+    root, record = quick_run
+    export_dir = record["metrics"]["saved_model"]
+    assert export_dir.endswith("/1")
+    model = keras.saving.load_model(root / "run" / "lstm.keras")
+    (_, _), (x_test, _) = mnist1d.load_data()
+    for batch in (x_test[:1], x_test[:32], x_test[:32, :25]):
+        (served,) = serving_process().serve(export_dir, {"signal": batch})
+        assert served.shape == (len(batch), 10)
+        np.testing.assert_allclose(served.sum(axis=1), 1.0, rtol=1e-5)
+        np.testing.assert_allclose(served, model.predict(batch, verbose=0), atol=1e-5)
+
+
+def test_recurrent_model_config_roundtrip():
+    model = build_recurrent_model("lstm", 4)
+    check_config_roundtrip(model, np.zeros((2, 40), "float32"))
