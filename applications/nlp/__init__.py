@@ -1,0 +1,1 @@
+"""Demos on text: character-level language models."""

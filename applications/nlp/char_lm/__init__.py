@@ -1,0 +1,1 @@
+"""Character-level language models (LSTM and WaveNet) on Tiny Shakespeare."""

@@ -1,0 +1,1 @@
+"""Yearly sunspots: AR(k) against WaveNet and an LSTM on the last 35 years."""

@@ -1,0 +1,5 @@
+"""Yearly sunspots: AR(k) against WaveNet and an LSTM on the last 35 years."""
+
+from applications.runner import main
+
+main("sunspots")

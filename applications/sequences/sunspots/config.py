@@ -1,0 +1,57 @@
+"""Yearly sunspots: one-step test MSE of AR(k), WaveNet and an LSTM, last 35 years."""
+
+import dataclasses
+
+
+@dataclasses.dataclass
+class Config:
+    # Years held out at the end of the series for the test (35: 1974-2008).
+    test_years: int = 35
+    # Largest AR order the AIC chooses among (0..max_order).
+    max_order: int = 20
+    # The fixed AR order compared with the AIC's choice (9, as in the literature).
+    fixed_order: int = 9
+    # Yule-Walker autocovariances: "mle" (divide by n) or "unbiased" (by n - j).
+    yule_walker_method: str = "mle"
+    # Last training years held out for early stopping of the neural models.
+    validation_years: int = 30
+    # Years of context in each training window of the neural models.
+    window: int = 40
+    # Dilations of the WaveNet's causal convolutions (kernel size 2).
+    wavenet_dilations: tuple[int, ...] = (1, 2, 4, 8)
+    # Residual and skip channels of the WaveNet.
+    wavenet_channels: int = 8
+    # WaveNet loss: "squared_error" of its mean (a constant-variance Gaussian,
+    # as AR(k)) or "nll" (its learned per-step scale too, which overfits the
+    # ~200 training windows within a few epochs).
+    wavenet_loss: str = "squared_error"
+    # Units of the small LSTM.
+    lstm_units: int = 16
+    # Adam learning rate (both neural models).
+    learning_rate: float = 3e-3
+    # Mini-batch size (windows).
+    batch_size: int = 32
+    # Maximum number of epochs per neural model (early stopping usually ends sooner).
+    epochs: int = 400
+    # Epochs without a better validation loss before stopping (best weights kept).
+    patience: int = 40
+    # Random seed for weights and shuffling.
+    seed: int = 0
+    # Keras progress output: 1 = progress bar, 2 = one line per epoch, 0 = silent.
+    verbose: int = 0
+    # Where metrics, predictions, plots and the report go.
+    output_dir: str = "runs/sunspots"
+    # SavedModel base directory of the AR forecaster (versions 1, 2, ... inside).
+    export_dir: str = "saved_models/sunspots"
+
+    @classmethod
+    def quick(cls):
+        """A smoke run: tiny neural models, a few epochs."""
+        return cls(
+            wavenet_dilations=(1, 2),
+            wavenet_channels=4,
+            lstm_units=4,
+            epochs=3,
+            patience=1,
+            verbose=0,
+        )
