@@ -15,6 +15,7 @@ def run_layer_checks(
     atol=1e-5,
     gradients=True,
     export=True,
+    loss_fn=None,
 ):
     """Runs the config, `.keras`, SavedModel and gradient checks on `obj`.
 
@@ -26,6 +27,8 @@ def run_layer_checks(
         atol: absolute tolerance for output comparisons.
         gradients: whether to run `check_gradients`.
         export: whether to run `check_saved_model_export`.
+        loss_fn: passed to `check_gradients` (for weights that reach only the
+            loss, not the outputs).
     """
     check_config_roundtrip(obj, inputs, atol=atol)
     check_keras_saving(obj, inputs, tmp_path, atol=atol)
@@ -34,4 +37,4 @@ def run_layer_checks(
             obj, inputs, tmp_path, more_inputs=more_inputs, atol=atol
         )
     if gradients:
-        check_gradients(obj, inputs)
+        check_gradients(obj, inputs, loss_fn=loss_fn)

@@ -42,16 +42,19 @@ class ServingProcess:
         env = dict(os.environ)
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         env["PYTHONUNBUFFERED"] = "1"
+        self._scratch = tempfile.TemporaryDirectory(prefix="kerastoolkit-serving-")
+        # The worker's stderr goes to a file, quoted when the worker dies.
+        self._stderr_path = Path(self._scratch.name) / "stderr.log"
+        self._stderr = open(self._stderr_path, "w")  # noqa: SIM115 - closed in close()
         self._process = subprocess.Popen(
             [sys.executable, str(_WORKER)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=self._stderr,
             text=True,
             env=env,
             cwd=tempfile.gettempdir(),
         )
-        self._scratch = tempfile.TemporaryDirectory(prefix="kerastoolkit-serving-")
         self._count = 0
         self._read_answer()
 
@@ -65,8 +68,11 @@ class ServingProcess:
                 )
             line = self._process.stdout.readline()
             if not line:
+                self._process.wait(timeout=10)
+                tail = self._stderr_path.read_text()[-3000:]
                 raise RuntimeError(
-                    f"The serving process exited (code {self._process.poll()})."
+                    f"The serving process exited (code {self._process.poll()}); "
+                    f"the end of its stderr:\n{tail}"
                 )
             if line.startswith(_MARKER):
                 return json.loads(line[len(_MARKER) :])
@@ -100,8 +106,11 @@ class ServingProcess:
             "inputs": str(in_path),
             "outputs": str(out_path),
         }
-        self._process.stdin.write(json.dumps(request) + "\n")
-        self._process.stdin.flush()
+        try:
+            self._process.stdin.write(json.dumps(request) + "\n")
+            self._process.stdin.flush()
+        except BrokenPipeError:
+            pass  # the worker died: _read_answer reports why
         answer = self._read_answer()
         if not answer["ok"]:
             raise AssertionError(
@@ -127,6 +136,7 @@ class ServingProcess:
                 self._process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self._process.kill()
+        self._stderr.close()
         self._scratch.cleanup()
 
 

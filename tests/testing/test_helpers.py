@@ -188,3 +188,18 @@ def test_finite_differences_require_float64():
     w = tf.Variable(np.ones(2, "float32"))
     with pytest.raises(ValueError, match="float64"):
         check_finite_differences(lambda: tf.reduce_sum(w), [w])
+
+
+def test_a_dead_serving_process_is_reported_with_its_stderr(tmp_path):
+    from kerastoolkit.testing import ServingProcess
+
+    server = ServingProcess()
+    server._process.kill()
+    server._process.wait()
+    with pytest.raises(RuntimeError, match="serving process exited"):
+        server.serve(tmp_path, np.ones((1, 2), "float32"))
+    server.close()
+
+
+def test_gradient_check_is_vacuous_for_a_layer_without_weights(x):
+    assert check_gradients(keras.layers.Activation("tanh"), x) == {}

@@ -1,0 +1,104 @@
+"""The generative demo end to end: a quick run writes the comparison, figures and
+SavedModels whose encode/decode/sample signatures serve without kerastoolkit."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from applications import runner
+from applications.generative.fashion_vae.config import Config
+from applications.generative.fashion_vae.train import (
+    build_vae,
+    largest_principal_angle,
+)
+from kerastoolkit.testing import check_config_roundtrip, serving_process
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("fashion_vae")
+    record = runner.run(
+        "fashion_vae",
+        quick=True,
+        overrides={
+            "output_dir": str(root / "run"),
+            "export_dir": str(root / "saved"),
+            "verbose": 0,
+        },
+    )
+    return root, record
+
+
+def test_quick_run_writes_the_comparison_figures_and_report(quick_run):
+    root, record = quick_run
+    run = root / "run"
+    metrics = json.loads((run / "metrics.json").read_text())["metrics"]
+    assert metrics == record["metrics"]
+    for name in (
+        "report.md",
+        "comparison.md",
+        "comparison.csv",
+        "reconstructions.png",
+        "samples.png",
+        "latent_space.png",
+        "vae_learning_curves.png",
+        "autoencoder_learning_curves.png",
+        "vae/history.csv",
+        "models/vae_20d.keras",
+    ):
+        assert (run / name).exists(), name
+    table = (run / "comparison.md").read_text()
+    for model in ("PCA", "PPCA", "linear AE", "deep AE", "VAE"):
+        assert f"| {model} | 20 |" in table
+    # PCA is the best rank-q linear reconstruction, a linear AE trained for one
+    # epoch cannot beat it; the ELBO's parts add up.
+    assert metrics["pca_test_mse"] < metrics["linear_ae_test_mse"]
+    assert metrics["vae_test_negative_elbo"] == pytest.approx(
+        metrics["vae_test_reconstruction_nll"] + metrics["vae_test_kl"], rel=1e-5
+    )
+    assert np.isfinite(metrics["ppca_test_nll"])
+    assert metrics["test_images"] == 1000
+
+
+def test_saved_models_serve_encode_decode_and_sample(quick_run):
+    root, record = quick_run
+    metrics = record["metrics"]
+    vae = keras.saving.load_model(root / "run" / "models" / "vae_20d.keras")
+    images = np.random.default_rng(0).uniform(size=(3, 28, 28)).astype("float32")
+    noise = np.random.default_rng(1).standard_normal((4, 20)).astype("float32")
+    server = serving_process()
+    path = metrics["saved_model_vae"]
+    assert path.endswith("vae/1")
+    mean, log_variance = server.serve(path, [images], signature="encode")
+    np.testing.assert_allclose(mean, vae.encode(images)[0], atol=1e-5)
+    np.testing.assert_allclose(log_variance, vae.encode(images)[1], atol=1e-5)
+    for signature in ("decode", "sample"):
+        (decoded,) = server.serve(path, [noise], signature=signature)
+        assert decoded.shape == (4, 28, 28)
+        np.testing.assert_allclose(decoded, vae.decode(noise), atol=1e-5)
+    ppca = keras.saving.load_model(root / "run" / "models" / "ppca.keras")
+    rows = images.reshape(3, -1)
+    (log_likelihood,) = server.serve(metrics["saved_model_ppca"], [rows])
+    np.testing.assert_allclose(log_likelihood, ppca(rows), rtol=1e-5)
+    (code,) = server.serve(metrics["saved_model_autoencoder"], [images], "encode")
+    assert code.shape == (3, 20)
+
+
+def test_largest_principal_angle():
+    basis = np.eye(4)[:, :2]
+    rotation = np.array([[np.cos(0.3), -np.sin(0.3)], [np.sin(0.3), np.cos(0.3)]])
+    assert largest_principal_angle(basis, basis @ rotation * 5.0) == pytest.approx(
+        0.0, abs=1e-6
+    )
+    tilted = basis.copy()
+    tilted[2, 1] = 1.0  # the second direction tilted by 45 degrees
+    assert largest_principal_angle(basis, tilted) == pytest.approx(45.0)
+
+
+def test_vae_builder_config_roundtrip():
+    config = Config(hidden_units=(8,), architecture="conv", filters=(2, 3))
+    check_config_roundtrip(
+        build_vae(config, 2, noise_variance=0.1), np.zeros((2, 28, 28), "float32")
+    )
