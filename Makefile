@@ -10,7 +10,7 @@ export PYTHONUNBUFFERED := 1
 .PHONY: demo test install fashion-mnist lint clean
 
 demo: install
-	$(PY) -m applications run fashion_mnist_cnn
+	$(PY) -m applications run fashion_mnist
 
 test: install lint
 	$(PY) -m pytest -q

@@ -9,7 +9,7 @@ from applications import runner
 
 def test_discover_finds_the_first_demo():
     demos = runner.discover()
-    assert demos["fashion_mnist_cnn"] == "applications.vision.fashion_mnist_cnn"
+    assert demos["fashion_mnist"] == "applications.vision.fashion_mnist"
 
 
 def test_list_prints_every_demo(capsys):
@@ -21,7 +21,7 @@ def test_list_prints_every_demo(capsys):
 
 def test_make_config_applies_quick_and_overrides():
     config = runner.make_config(
-        "fashion_mnist_cnn", quick=True, overrides={"epochs": 3, "seed": None}
+        "fashion_mnist", quick=True, overrides={"epochs": 3, "seed": None}
     )
     assert config.train_size == 2000  # from quick()
     assert config.epochs == 3  # override
@@ -30,7 +30,7 @@ def test_make_config_applies_quick_and_overrides():
 
 def test_make_config_rejects_unknown_fields():
     with pytest.raises(ValueError, match="no_such_field"):
-        runner.make_config("fashion_mnist_cnn", overrides={"no_such_field": 1})
+        runner.make_config("fashion_mnist", overrides={"no_such_field": 1})
 
 
 def test_unknown_demo_is_a_clear_error():
@@ -48,7 +48,7 @@ def test_command_line_fields_are_typed(monkeypatch):
     runner.cli(
         [
             "run",
-            "fashion_mnist_cnn",
+            "fashion_mnist",
             "--quick",
             "--epochs",
             "4",
@@ -67,14 +67,14 @@ def test_command_line_fields_are_typed(monkeypatch):
 def test_report_lists_metrics_references_and_figures(tmp_path):
     (tmp_path / "curve.png").write_bytes(b"png")
     record = {
-        "name": "fashion_mnist_cnn",
+        "name": "fashion_mnist",
         "quick": True,
         "config": {"epochs": 1},
         "metrics": {"test_accuracy": 0.91234},
         "seconds": 1.5,
         "finished_at": "2026-01-01T00:00:00+00:00",
     }
-    runner.write_report("fashion_mnist_cnn", record, tmp_path, {"paper": 0.916})
+    runner.write_report("fashion_mnist", record, tmp_path, {"paper": 0.916})
     report = (tmp_path / "report.md").read_text()
     assert "| test_accuracy | 0.9123 |" in report
     assert "| paper | 0.9160 |" in report

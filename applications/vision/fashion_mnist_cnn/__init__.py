@@ -1,1 +1,0 @@
-"""A small CNN on Fashion-MNIST, served from raw uint8 images."""

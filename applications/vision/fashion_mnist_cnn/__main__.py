@@ -1,3 +1,0 @@
-from applications.runner import main
-
-main("fashion_mnist_cnn")
