@@ -1,0 +1,1 @@
+"""Word2Vec on Multi30k English and tiny Shakespeare, side by side with gensim."""

@@ -1,0 +1,61 @@
+"""Word2Vec on Multi30k English + tiny Shakespeare: similarity, analogies vs gensim."""
+
+import dataclasses
+
+
+@dataclasses.dataclass
+class Config:
+    # "skipgram" or "cbow" (the same for our model and gensim's).
+    architecture: str = "skipgram"
+    # Size of the word vectors.
+    embedding_dim: int = 100
+    # Largest window radius; each centre word draws its own radius from 1..window.
+    window: int = 5
+    # Noise words per positive example.
+    negatives: int = 5
+    # Subsampling threshold of frequent words (0 turns subsampling off).
+    sample: float = 1e-3
+    # Power of the unigram noise distribution.
+    ns_exponent: float = 0.75
+    # Fewest occurrences of a word in the vocabulary.
+    min_count: int = 5
+    # Most words in the vocabulary (None: no limit).
+    max_vocab: int | None = None
+    # Passes over the corpus.
+    epochs: int = 5
+    # Starting learning rate, decayed linearly to `final_learning_rate` (gensim's
+    # alpha and min_alpha).
+    learning_rate: float = 0.025
+    # Learning rate at the end of training.
+    final_learning_rate: float = 1e-4
+    # Sentences per training step of our model. Its update is the sum of the
+    # per-pair updates of the step, so larger steps are faster but overshoot:
+    # on the default corpus 128 trains as gensim does, 512 diverges.
+    sentences_per_batch: int = 128
+    # Worker threads of gensim (benchmarks/word2vec_vs_gensim.py also pins TF to it).
+    workers: int = 2
+    # Use only the first sentences of the corpus (None: all of it).
+    max_sentences: int | None = None
+    # Words whose nearest neighbours the report lists.
+    neighbour_words: tuple[str, ...] = ("king", "dog", "water", "love", "street")
+    # Most frequent words drawn in the 2-D projection plot.
+    plot_words: int = 150
+    # Random seed (weights, shuffling, subsampling, windows, negatives, gensim).
+    seed: int = 0
+    # Keras progress output: 1 = progress bar, 2 = one line per epoch, 0 = silent.
+    verbose: int = 0
+    # Where vectors.txt, the projector folder, metrics, plots and the report go.
+    output_dir: str = "runs/word2vec"
+    # SavedModel base directory (versions 1, 2, ... inside).
+    export_dir: str = "saved_models/word2vec"
+
+    @classmethod
+    def quick(cls):
+        """A smoke run: a few thousand sentences, small vectors, one epoch."""
+        return cls(
+            embedding_dim=16,
+            min_count=3,
+            epochs=1,
+            max_sentences=4000,
+            plot_words=40,
+        )

@@ -1,0 +1,235 @@
+"""Train Word2Vec and gensim's Word2Vec on one corpus; evaluate both; export vectors."""
+
+import re
+import time
+from pathlib import Path
+
+import keras
+import matplotlib
+import numpy as np
+import tensorflow as tf
+from gensim.models import Word2Vec as GensimWord2Vec
+from gensim.test.utils import datapath
+
+from kerastoolkit.datasets import multi30k, tinyshakespeare
+from kerastoolkit.export import export_saved_model
+from kerastoolkit.models.word2vec import Word2Vec, linear_decay_sgd
+from kerastoolkit.text.embedding_evaluation import (
+    analogy_accuracy,
+    nearest_neighbours,
+    word_pair_similarity,
+)
+from kerastoolkit.text.vocabulary import Vocabulary
+from kerastoolkit.text.word2vec_dataset import steps_per_epoch, word2vec_dataset
+from kerastoolkit.text.word_vectors_io import save_projector, save_word2vec_format
+from kerastoolkit.training.callbacks import default_callbacks
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+PUBLISHED = {
+    "Skip-gram, Google News 6B words, 300-d: analogy accuracy (Mikolov et al. "
+    "2013, 'Efficient Estimation...', table 6; our corpus is ~10,000x smaller)": 0.53,
+}
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def tokenize(text):
+    """Lower-cased word tokens: letters and digits, with an inner apostrophe kept."""
+    return _TOKEN.findall(text.lower())
+
+
+def load_corpus(max_sentences=None):
+    """Multi30k English (train) and tiny Shakespeare, one line a sentence."""
+    english, _ = multi30k.load_data()["train"]
+    lines = [*english, *tinyshakespeare.load_data().split("\n")]
+    sentences = [tokens for tokens in map(tokenize, lines) if tokens]
+    return sentences[:max_sentences] if max_sentences else sentences
+
+
+def evaluate(words, vectors):
+    """The three figures: WordSim-353 and SimLex-999 Spearman, Google analogies."""
+    wordsim = word_pair_similarity(words, vectors, datapath("wordsim353.tsv"))
+    simlex = word_pair_similarity(words, vectors, datapath("simlex999.txt"))
+    analogies = analogy_accuracy(words, vectors, datapath("questions-words.txt"))
+    return {
+        "wordsim353_spearman": wordsim["spearman"],
+        "wordsim353_oov_ratio": wordsim["oov_ratio"],
+        "simlex999_spearman": simlex["spearman"],
+        "simlex999_oov_ratio": simlex["oov_ratio"],
+        "analogy_accuracy": analogies["accuracy"],
+        "analogy_oov_ratio": analogies["oov_ratio"],
+    }
+
+
+def train_keras(sentences, config):
+    """Our Word2Vec; returns `(vocabulary, model, seconds of fit)`."""
+    vocabulary = Vocabulary.build(sentences, config.min_count, config.max_vocab)
+    encoded = [vocabulary.encode(s) for s in sentences]
+    dataset = word2vec_dataset(
+        encoded,
+        vocabulary,
+        architecture=config.architecture,
+        window=config.window,
+        negatives=config.negatives,
+        sample=config.sample,
+        ns_exponent=config.ns_exponent,
+        sentences_per_batch=config.sentences_per_batch,
+        seed=config.seed,
+    )
+    steps = steps_per_epoch(len(encoded), config.sentences_per_batch)
+    model = Word2Vec(
+        len(vocabulary), config.embedding_dim, config.architecture, name="word2vec"
+    )
+    model.compile(
+        optimizer=linear_decay_sgd(
+            steps * config.epochs, config.learning_rate, config.final_learning_rate
+        )
+    )
+    start = time.perf_counter()
+    model.fit(
+        dataset.repeat(),
+        epochs=config.epochs,
+        steps_per_epoch=steps,
+        callbacks=[
+            *default_callbacks(config.output_dir, monitor="loss", patience=None),
+            keras.callbacks.TerminateOnNaN(),
+        ],
+        shuffle=False,
+        verbose=config.verbose,
+    )
+    seconds = time.perf_counter() - start
+    if not np.all(np.isfinite(model.word_vectors())):
+        raise FloatingPointError(
+            "Word2Vec training diverged (non-finite vectors): lower "
+            f"`sentences_per_batch` (got {config.sentences_per_batch}) or "
+            f"`learning_rate` (got {config.learning_rate})."
+        )
+    return vocabulary, model, seconds
+
+
+def train_gensim(sentences, config):
+    """gensim's Word2Vec with the same hyperparameters; returns `(model, seconds)`.
+
+    The seconds are those of `train` alone, as ours are of `fit` alone: the
+    vocabulary is built before the clock starts.
+    """
+    model = GensimWord2Vec(
+        vector_size=config.embedding_dim,
+        window=config.window,
+        min_count=config.min_count,
+        max_final_vocab=config.max_vocab,
+        sg=int(config.architecture == "skipgram"),
+        hs=0,
+        negative=config.negatives,
+        ns_exponent=config.ns_exponent,
+        sample=config.sample,
+        cbow_mean=1,
+        alpha=config.learning_rate,
+        min_alpha=config.final_learning_rate,
+        epochs=config.epochs,
+        workers=config.workers,
+        seed=config.seed,
+    )
+    model.build_vocab(sentences)
+    start = time.perf_counter()
+    model.train(sentences, total_examples=len(sentences), epochs=config.epochs)
+    return model, time.perf_counter() - start
+
+
+def _plot_projection(words, vectors, count, path):
+    """The most frequent words on the first two principal axes of their vectors."""
+    shown = vectors[:count] - vectors[:count].mean(axis=0)
+    _, _, axes = np.linalg.svd(shown, full_matrices=False)
+    xy = shown @ axes[:2].T
+    fig, ax = plt.subplots(figsize=(11, 9))
+    ax.scatter(xy[:, 0], xy[:, 1], s=6, color="C0")
+    for word, (x, y) in zip(words[:count], xy, strict=True):
+        ax.annotate(word, (x, y), fontsize=7, alpha=0.8)
+    ax.set_title(f"Word2Vec: the {count} most frequent words, PCA of their vectors")
+    ax.set_xlabel("first principal axis")
+    ax.set_ylabel("second principal axis")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def train_and_evaluate(config):
+    """Trains ours and gensim's on the same corpus and settings, and compares them.
+
+    Returns:
+        Metrics: the three figures (and out-of-vocabulary ratios) for both
+        models, training words per second of both, vocabulary and corpus
+        sizes, nearest neighbours, and the paths of the vectors and SavedModel.
+    """
+    keras.utils.set_random_seed(config.seed)
+    output_dir = Path(config.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    sentences = load_corpus(config.max_sentences)
+    corpus_words = sum(len(s) for s in sentences)
+
+    vocabulary, model, seconds = train_keras(sentences, config)
+    vectors = model.word_vectors()
+    ours = evaluate(vocabulary.words, vectors)
+    gensim_model, gensim_seconds = train_gensim(sentences, config)
+    theirs = evaluate(gensim_model.wv.index_to_key, gensim_model.wv.vectors)
+
+    vectors_path = save_word2vec_format(
+        output_dir / "vectors.txt", vocabulary.words, vectors
+    )
+    save_projector(output_dir / "projector", vocabulary.words, vectors)
+    _plot_projection(
+        vocabulary.words,
+        vectors,
+        min(config.plot_words, len(vocabulary)),
+        output_dir / "projection.png",
+    )
+    neighbours = {}
+    lines = []
+    for word in config.neighbour_words:
+        if word not in vocabulary or word not in gensim_model.wv:
+            continue
+        mine = [w for w, _ in nearest_neighbours(vocabulary.words, vectors, word, 8)]
+        gensim_words = [w for w, _ in gensim_model.wv.most_similar(word, topn=8)]
+        neighbours[f"neighbours_{word}"] = ", ".join(mine)
+        neighbours[f"gensim_neighbours_{word}"] = ", ".join(gensim_words)
+        lines += [
+            f"{word}:",
+            f"  ours:   {', '.join(mine)}",
+            f"  gensim: {', '.join(gensim_words)}",
+        ]
+    (output_dir / "neighbours.txt").write_text("\n".join(lines) + "\n")
+    words_shape = (None,) if config.architecture == "skipgram" else (None, None)
+    signature = {
+        "words": tf.TensorSpec(words_shape, tf.int32, name="words"),
+        "targets": tf.TensorSpec((None, None), tf.int32, name="targets"),
+    }
+    saved_model = export_saved_model(
+        model, config.export_dir, input_signature=[signature]
+    )
+
+    words_per_second = corpus_words * config.epochs / seconds
+    gensim_words_per_second = corpus_words * config.epochs / gensim_seconds
+    metrics = {
+        "sentences": len(sentences),
+        "corpus_words": corpus_words,
+        "vocabulary_size": len(vocabulary),
+        "gensim_vocabulary_size": len(gensim_model.wv),
+    }
+    for name, value in ours.items():
+        metrics[name] = value
+        metrics[f"gensim_{name}"] = theirs[name]
+    for name in ("wordsim353_spearman", "simlex999_spearman", "analogy_accuracy"):
+        metrics[f"{name}_minus_gensim"] = ours[name] - theirs[name]
+    metrics.update(
+        {
+            "words_per_second": words_per_second,
+            "gensim_words_per_second": gensim_words_per_second,
+            "throughput_ratio_to_gensim": words_per_second / gensim_words_per_second,
+            **neighbours,
+            "vectors": str(vectors_path),
+            "saved_model": str(saved_model),
+        }
+    )
+    return metrics

@@ -1,0 +1,107 @@
+"""The word2vec demo end to end: quick run, vectors gensim can read, report, plot,
+projector folder, and a SavedModel served without kerastoolkit."""
+
+import dataclasses
+import json
+
+import keras
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors
+
+from applications import runner
+from applications.nlp.word2vec.config import Config
+from applications.nlp.word2vec.train import load_corpus, tokenize, train_keras
+from kerastoolkit.testing import serving_process
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("word2vec")
+    record = runner.run(
+        "word2vec",
+        quick=True,
+        overrides={
+            "output_dir": str(root / "run"),
+            "export_dir": str(root / "saved"),
+            "verbose": 0,
+        },
+    )
+    return root, record
+
+
+def test_tokenize_lower_cases_and_keeps_inner_apostrophes():
+    assert tokenize("The KING's dog, 2 cats -- 'tis") == [
+        "the",
+        "king's",
+        "dog",
+        "2",
+        "cats",
+        "tis",
+    ]
+    sentences = load_corpus(max_sentences=5)
+    assert len(sentences) == 5 and all(
+        s and s == [w.lower() for w in s] for s in sentences
+    )
+
+
+def test_quick_run_reports_both_models_and_writes_its_files(quick_run):
+    root, record = quick_run
+    metrics = record["metrics"]
+    assert metrics["sentences"] == 4000
+    for name in ("wordsim353_spearman", "simlex999_spearman"):
+        assert -1.0 <= metrics[name] <= 1.0 and -1.0 <= metrics[f"gensim_{name}"] <= 1.0
+    # Same corpus and min_count: the same vocabulary, so the same OOV ratios.
+    assert metrics["vocabulary_size"] == metrics["gensim_vocabulary_size"]
+    assert metrics["wordsim353_oov_ratio"] == metrics["gensim_wordsim353_oov_ratio"]
+    assert metrics["words_per_second"] > 0 and metrics["gensim_words_per_second"] > 0
+    run = root / "run"
+    for name in (
+        "report.md",
+        "metrics.json",
+        "projection.png",
+        "neighbours.txt",
+        "history.csv",
+        "projector/vectors.tsv",
+        "projector/metadata.tsv",
+        "projector/projector_config.pbtxt",
+    ):
+        assert (run / name).exists(), name
+    assert "gensim_wordsim353_spearman" in (run / "report.md").read_text()
+    assert (
+        json.loads((run / "metrics.json").read_text())["metrics"]["sentences"] == 4000
+    )
+    assert "ours:" in (run / "neighbours.txt").read_text()
+
+
+def test_vectors_txt_loads_in_gensim(quick_run):
+    root, record = quick_run
+    keyed = KeyedVectors.load_word2vec_format(record["metrics"]["vectors"])
+    assert len(keyed) == record["metrics"]["vocabulary_size"]
+    assert keyed.vector_size == 16
+    assert keyed.index_to_key[0] == "a"  # the most frequent word of the captions
+
+
+def test_saved_model_serves_the_trained_logits_without_kerastoolkit(quick_run):
+    root, record = quick_run
+    inputs = {
+        "words": np.array([1, 2], "int32"),
+        "targets": np.array([[3, 4], [5, 6]], "int32"),
+    }
+    # A list holding the dict: its arrays go in Keras's flattened argument order.
+    (logits,) = serving_process().serve(record["metrics"]["saved_model"], [inputs])
+    # The quick run has one epoch, so its best checkpoint is the final model.
+    model = keras.saving.load_model(root / "run" / "checkpoints" / "best.keras")
+    expected = keras.ops.convert_to_numpy(model(inputs))
+    assert np.abs(expected).max() > 0
+    np.testing.assert_allclose(logits, expected, rtol=1e-5, atol=1e-6)
+    keyed = KeyedVectors.load_word2vec_format(record["metrics"]["vectors"])
+    np.testing.assert_allclose(keyed.vectors, model.word_vectors(), rtol=1e-6)
+
+
+def test_divergence_is_reported_not_written(tmp_path):
+    config = dataclasses.replace(
+        Config.quick(), learning_rate=1e20, output_dir=str(tmp_path)
+    )
+    with pytest.raises(FloatingPointError, match="lower `sentences_per_batch`"):
+        train_keras(load_corpus(max_sentences=300), config)
