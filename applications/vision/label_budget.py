@@ -1,0 +1,57 @@
+"""Small labelled training sets for the transfer and multitask demos: a fixed
+test split of the MNIST 5k subset, and seeded draws of n labels per class."""
+
+import numpy as np
+
+from kerastoolkit.datasets import mnist_5k
+
+DIGIT_NAMES = tuple(str(d) for d in range(10))
+
+
+def mnist_5k_split(test_per_class=200, split_seed=0):
+    """The MNIST 5k subset split into a labelled pool and a fixed test set.
+
+    Args:
+        test_per_class: test images per digit (the rest form the pool).
+        split_seed: the seed of the split, the same for every run and seed.
+
+    Returns:
+        `((x_pool, y_pool), (x_test, y_test))`: uint8 images `(n, 28, 28)` and
+        int64 labels; 500 - `test_per_class` pool images per digit.
+    """
+    x, y = mnist_5k.load_data()
+    rng = np.random.default_rng(split_seed)
+    test = np.zeros(len(y), dtype=bool)
+    for digit in range(10):
+        (members,) = np.nonzero(y == digit)
+        test[rng.choice(members, size=test_per_class, replace=False)] = True
+    return (x[~test], y[~test]), (x[test], y[test])
+
+
+def sample_per_class(labels, per_class, seed):
+    """Indices of `per_class` examples of every class, drawn with `seed`.
+
+    Returns:
+        A shuffled integer array of `per_class * num_classes` indices.
+
+    Raises:
+        ValueError: when a class has fewer than `per_class` examples.
+    """
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for label in np.unique(labels):
+        (members,) = np.nonzero(labels == label)
+        if len(members) < per_class:
+            raise ValueError(
+                f"Class {label} has {len(members)} examples, fewer than "
+                f"per_class={per_class}."
+            )
+        chosen.append(rng.choice(members, size=per_class, replace=False))
+    return rng.permutation(np.concatenate(chosen))
+
+
+def mean_and_std(values):
+    """`(mean, standard deviation)` of a list of floats (std 0 for one value)."""
+    values = np.asarray(values, dtype=float)
+    return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0

@@ -1,0 +1,1 @@
+"""Multitask learning: Fashion-MNIST classes and MNIST digits through one trunk."""

@@ -1,0 +1,1 @@
+"""Transfer learning from Fashion-MNIST to MNIST digits with few labels."""

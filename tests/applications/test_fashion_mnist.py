@@ -1,0 +1,120 @@
+"""The Fashion-MNIST demo end to end: quick training, the report with its
+figures, and a SavedModel that takes raw uint8 images and returns class
+probabilities and names in a process without kerastoolkit."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from applications import runner
+from applications.vision.confused_examples import most_confused_pairs
+from applications.vision.fashion_mnist.config import Config
+from applications.vision.fashion_mnist.train import CosineToDeadline, build_model
+from kerastoolkit.datasets import fashion_mnist
+from kerastoolkit.export import export_saved_model
+from kerastoolkit.testing import check_config_roundtrip, serving_process
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("fashion")
+    record = runner.run(
+        "fashion_mnist",
+        quick=True,
+        overrides={
+            "output_dir": str(root / "run"),
+            "export_dir": str(root / "saved"),
+            "verbose": 0,
+        },
+    )
+    return root, record
+
+
+def test_quick_run_writes_metrics_report_and_figures(quick_run):
+    root, record = quick_run
+    saved = json.loads((root / "run" / "metrics.json").read_text())
+    assert saved["metrics"] == record["metrics"]
+    # Two short epochs on 1,800 images are far above chance (10%) on the real
+    # test split.
+    assert 0.5 < saved["metrics"]["test_accuracy"] <= 1.0
+    assert saved["metrics"]["epochs_run"] == 2
+    figures = ("learning_curves.png", "confusion.png", "most_confused_examples.png")
+    for name in ("report.md", "history.csv", *figures):
+        assert (root / "run" / name).exists(), name
+    report = (root / "run" / "report.md").read_text()
+    assert "test_accuracy" in report and "confusion_1" in report
+    for name in figures:
+        assert f"({name})" in report
+
+
+def test_saved_model_serves_raw_uint8_images_without_kerastoolkit(quick_run):
+    root, record = quick_run
+    export_dir = record["metrics"]["saved_model"]
+    assert export_dir.endswith("/1")
+    model = keras.saving.load_model(root / "run" / "model.keras")
+    (_, _), (x_test, _) = fashion_mnist.load_data()
+    for batch in (x_test[:1], x_test[:7]):
+        names, served = serving_process().serve(export_dir, {"images": batch})
+        assert served.shape == (len(batch), 10)
+        np.testing.assert_allclose(served.sum(axis=1), 1.0, rtol=1e-5)
+        expected = model.predict(batch, verbose=0)
+        np.testing.assert_allclose(served, expected, atol=1e-5)
+        assert [n.decode() for n in names] == [
+            fashion_mnist.CLASS_NAMES[i] for i in expected.argmax(axis=1)
+        ]
+
+
+def test_a_second_export_is_a_new_version_and_keeps_the_first(quick_run):
+    # What a second run does at its end (the demo exports without a version).
+    root, record = quick_run
+    model = keras.saving.load_model(root / "run" / "model.keras")
+    second = export_saved_model(
+        model, record["config"]["export_dir"], endpoints=model.serving_endpoints()
+    )
+    assert second.name == "2"
+    assert (root / "saved" / "1" / "saved_model.pb").exists()
+
+
+def test_model_config_roundtrip():
+    model = build_model(Config(filters=(4,), translation=0.1))
+    check_config_roundtrip(model, np.zeros((2, 28, 28), "uint8"))
+
+
+def test_most_confused_pairs_are_the_largest_off_diagonal_cells():
+    matrix = np.array([[50, 3, 0], [9, 40, 1], [0, 3, 60]])
+    assert most_confused_pairs(matrix, top=3) == [(1, 0, 9), (0, 1, 3), (2, 1, 3)]
+    assert most_confused_pairs(np.eye(3, dtype=int) * 5) == []
+
+
+class _FakeModel:
+    def __init__(self):
+        self.optimizer = type("Optimizer", (), {"learning_rate": 1.0})()
+        self.stop_training = False
+
+
+def test_cosine_schedule_follows_the_clock_when_time_runs_short(monkeypatch):
+    clock = {"now": 0.0}
+    monkeypatch.setattr(
+        "applications.vision.fashion_mnist.train.time.perf_counter",
+        lambda: clock["now"],
+    )
+    schedule = CosineToDeadline(peak=1.0, total_steps=100, minutes=1.0)
+    schedule.set_model(_FakeModel())
+    schedule.on_train_begin()
+    schedule.on_epoch_begin(0)
+    for step in range(50):  # half the steps in 10 s: the step count leads
+        clock["now"] = step * 0.2
+        schedule.on_train_batch_begin(step)
+        schedule.on_train_batch_end(step)
+    lr = schedule.model.optimizer.learning_rate
+    assert lr == pytest.approx(0.5 * (1 + np.cos(np.pi * 49 / 100)))
+    assert not schedule.clock_bound
+    clock["now"] = 45.0  # 3/4 of the budget gone: the clock leads
+    schedule.on_train_batch_begin(50)
+    lr = schedule.model.optimizer.learning_rate
+    assert lr == pytest.approx(0.5 * (1 + np.cos(np.pi * 0.75)))
+    assert schedule.clock_bound
+    schedule.on_epoch_end(0, {})  # a 45 s epoch cannot fit in the 15 s left
+    assert schedule.stopped_early and schedule.model.stop_training
