@@ -11,6 +11,8 @@ import math
 import keras
 from keras import ops
 
+from kerastoolkit.models.submodel_config import serialize_submodel
+
 
 def _positive_int(name, value):
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -320,17 +322,3 @@ def endpoint_signature(model):
     """
     (spec,) = model.inputs
     return [keras.InputSpec(shape=(None, *spec.shape[1:]), dtype=spec.dtype)]
-
-
-def serialize_submodel(model):
-    """`keras.saving.serialize_keras_object(model)` without its build record.
-
-    A functional model records the shape of its first call (batch size
-    included) as `build_config`; a composite model's config should not change
-    because its parts were called, and the functional structure rebuilds them
-    anyway.
-    """
-    config = keras.saving.serialize_keras_object(model)
-    config.pop("build_config", None)
-    config.pop("compile_config", None)
-    return config

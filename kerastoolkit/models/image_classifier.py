@@ -4,22 +4,12 @@ augmentation, a convolutional backbone and a softmax head in one model."""
 import keras
 from keras import ops
 
+from kerastoolkit.models.submodel_config import serialize_submodel
+
 POOLINGS = ("avg", "max", "flatten")
 
 # ITU-R BT.601 luma weights, as `tf.image.rgb_to_grayscale` rounds them.
 _LUMA = (0.2989, 0.5870, 0.1140)
-
-
-def serialize_submodel(model):
-    """`keras.saving.serialize_keras_object(model)` without its build record.
-
-    A composite model's config should not change because its parts were
-    called (a functional model records the batch size of its first call).
-    """
-    config = keras.saving.serialize_keras_object(model)
-    config.pop("build_config", None)
-    config.pop("compile_config", None)
-    return config
 
 
 @keras.saving.register_keras_serializable(package="kerastoolkit")

@@ -6,7 +6,7 @@ import re
 import keras
 from keras import ops
 
-from kerastoolkit.models.image_classifier import serialize_submodel
+from kerastoolkit.models.submodel_config import serialize_submodel
 
 _TASK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _ACCURACY = ("accuracy", "acc")

@@ -7,7 +7,8 @@ import tensorflow as tf
 from keras import ops
 
 from kerastoolkit.layers.sampling import Sampling
-from kerastoolkit.models.autoencoder import endpoint_signature, serialize_submodel
+from kerastoolkit.models.autoencoder import endpoint_signature
+from kerastoolkit.models.submodel_config import serialize_submodel
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 _LOG_2PI = math.log(2.0 * math.pi)
