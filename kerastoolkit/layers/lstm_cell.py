@@ -4,6 +4,10 @@ import keras
 from keras import ops
 
 from kerastoolkit.layers import argument_checks
+from kerastoolkit.layers.weight_options import (
+    set_weight_options,
+    weight_options_config,
+)
 
 
 @keras.saving.register_keras_serializable(package="kerastoolkit")
@@ -97,18 +101,21 @@ class LSTMCell(keras.layers.Layer):
         self.activation = keras.activations.get(activation)
         self.recurrent_activation = keras.activations.get(recurrent_activation)
         self.use_bias = argument_checks.boolean("use_bias", use_bias)
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.recurrent_initializer = keras.initializers.get(recurrent_initializer)
-        self.bias_initializer = keras.initializers.get(bias_initializer)
+        set_weight_options(
+            self,
+            kernel_initializer=kernel_initializer,
+            kernel_regularizer=kernel_regularizer,
+            kernel_constraint=kernel_constraint,
+            recurrent_initializer=recurrent_initializer,
+            recurrent_regularizer=recurrent_regularizer,
+            recurrent_constraint=recurrent_constraint,
+            bias_initializer=bias_initializer,
+            bias_regularizer=bias_regularizer,
+            bias_constraint=bias_constraint,
+        )
         self.unit_forget_bias = argument_checks.boolean(
             "unit_forget_bias", unit_forget_bias
         )
-        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = keras.regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = keras.regularizers.get(bias_regularizer)
-        self.kernel_constraint = keras.constraints.get(kernel_constraint)
-        self.recurrent_constraint = keras.constraints.get(recurrent_constraint)
-        self.bias_constraint = keras.constraints.get(bias_constraint)
         self.state_size = [self.units, self.units]
         self.output_size = self.units
 
@@ -164,6 +171,7 @@ class LSTMCell(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
+        config.update(weight_options_config(self))
         config.update(
             {
                 "units": self.units,
@@ -172,28 +180,7 @@ class LSTMCell(keras.layers.Layer):
                     self.recurrent_activation
                 ),
                 "use_bias": self.use_bias,
-                "kernel_initializer": keras.initializers.serialize(
-                    self.kernel_initializer
-                ),
-                "recurrent_initializer": keras.initializers.serialize(
-                    self.recurrent_initializer
-                ),
-                "bias_initializer": keras.initializers.serialize(self.bias_initializer),
                 "unit_forget_bias": self.unit_forget_bias,
-                "kernel_regularizer": keras.regularizers.serialize(
-                    self.kernel_regularizer
-                ),
-                "recurrent_regularizer": keras.regularizers.serialize(
-                    self.recurrent_regularizer
-                ),
-                "bias_regularizer": keras.regularizers.serialize(self.bias_regularizer),
-                "kernel_constraint": keras.constraints.serialize(
-                    self.kernel_constraint
-                ),
-                "recurrent_constraint": keras.constraints.serialize(
-                    self.recurrent_constraint
-                ),
-                "bias_constraint": keras.constraints.serialize(self.bias_constraint),
             }
         )
         return config
