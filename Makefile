@@ -5,6 +5,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 export TF_CPP_MIN_LOG_LEVEL ?= 2
+# The project's shared offline data, when it sits beside the checkout.
+ifeq ($(origin KERASTOOLKIT_DATA_DIR),undefined)
+ifneq ($(wildcard ../shared/data),)
+export KERASTOOLKIT_DATA_DIR := $(abspath ../shared/data)
+endif
+endif
 export PYTHONUNBUFFERED := 1
 
 .PHONY: demo test install fashion-mnist lint clean
