@@ -31,7 +31,7 @@ install: $(STAMP) fashion-mnist
 $(STAMP): setup.cfg pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[all,test]"
+	$(PY) -m pip install --quiet -e ".[all,test,benchmark]"
 	@touch $@
 
 # Fashion-MNIST comes from Debian's dataset-fashion-mnist package when apt works.
