@@ -77,7 +77,7 @@ class ServingProcess:
             if line.startswith(_MARKER):
                 return json.loads(line[len(_MARKER) :])
 
-    def serve(self, export_dir, inputs, signature="serving_default"):
+    def serve(self, export_dir, inputs, signature="serving_default", imports=()):
         """Calls `signature` of the SavedModel in `export_dir` on `inputs`.
 
         Args:
@@ -85,6 +85,9 @@ class ServingProcess:
             inputs: an array, a list of arrays in argument order, or a dict from
                 signature argument name to array.
             signature: the signature name.
+            imports: extra modules the worker imports first; only
+                "tensorflow_text" (whose ops in-graph tokenizers use) is allowed.
+                The worker never imports kerastoolkit or keras_hub.
 
         Returns:
             The list of output arrays, sorted by output name (`output_0`,
@@ -105,6 +108,7 @@ class ServingProcess:
             "signature": signature,
             "inputs": str(in_path),
             "outputs": str(out_path),
+            "imports": list(imports),
         }
         try:
             self._process.stdin.write(json.dumps(request) + "\n")
@@ -117,11 +121,12 @@ class ServingProcess:
                 f"Serving {export_dir} failed in the TensorFlow-only process:\n"
                 f"{answer['error']}"
             )
-        if answer["imported_kerastoolkit"]:
-            raise AssertionError(
-                f"Loading {export_dir} imported kerastoolkit: the SavedModel is not "
-                "self-contained."
-            )
+        for package in ("kerastoolkit", "keras_hub"):
+            if answer[f"imported_{package}"]:
+                raise AssertionError(
+                    f"Loading {export_dir} imported {package}: the SavedModel is not "
+                    "self-contained."
+                )
         with np.load(out_path) as outputs:
             result = [outputs[name] for name in answer["outputs"]]
         in_path.unlink()

@@ -10,6 +10,7 @@ JSON line after `MARKER`. Any failure is answered, not raised, so one bad export
 does not end the process.
 """
 
+import importlib
 import json
 import re
 import sys
@@ -39,7 +40,16 @@ def _to_numpy(tensor):
     return array
 
 
+# The only extra modules a request may ask for: tensorflow-text registers the
+# string ops (regex split, wordpiece) that in-graph tokenizers save into a graph.
+ALLOWED_IMPORTS = ("tensorflow_text",)
+
+
 def _serve(request, cache):
+    for module in request.get("imports", ()):
+        if module not in ALLOWED_IMPORTS:
+            raise ValueError(f"import {module!r} is not allowed: {ALLOWED_IMPORTS}")
+        importlib.import_module(module)
     export_dir = request["export_dir"]
     if export_dir not in cache:
         cache[export_dir] = tf.saved_model.load(export_dir)
@@ -72,6 +82,7 @@ def _serve(request, cache):
         "outputs": names,
         "arguments": argument_names,
         "imported_kerastoolkit": "kerastoolkit" in sys.modules,
+        "imported_keras_hub": "keras_hub" in sys.modules,
     }
 
 
