@@ -16,7 +16,7 @@ export PYTHONUNBUFFERED := 1
 .PHONY: demo test install fashion-mnist lint clean
 
 demo: install
-	$(PY) -m applications run fashion_mnist
+	$(PY) -m applications suite
 
 test: install lint
 	$(PY) -m pytest -q

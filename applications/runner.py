@@ -150,13 +150,20 @@ def run(name, quick=False, overrides=None):
     output_dir.mkdir(parents=True, exist_ok=True)
     print(f"[{name}] {'quick run' if quick else 'run'} -> {output_dir}", flush=True)
     start = time.perf_counter()
-    metrics = train.train_and_evaluate(config)
+    # Every demo trains under its config's strategy: models built and compiled
+    # inside the scope are mirrored, and `fit` splits each global batch.
+    from kerastoolkit.training.distribution import make_strategy
+
+    strategy = make_strategy(getattr(config, "strategy", "default"))
+    with strategy.scope():
+        metrics = train.train_and_evaluate(config)
     record = {
         "name": name,
         "quick": quick,
         "config": dataclasses.asdict(config),
         "metrics": metrics,
         "seconds": time.perf_counter() - start,
+        "replicas": strategy.num_replicas_in_sync,
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     (output_dir / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
@@ -179,9 +186,31 @@ def main(name, argv=None):
     return run(name, quick=quick, overrides=args)
 
 
+def _suite_cli(argv):
+    from applications.suite import run_suite
+
+    parser = argparse.ArgumentParser(
+        prog="python -m applications suite",
+        description="Runs every demo (quick mode unless --full) and writes "
+        "runs/index.html.",
+    )
+    parser.add_argument("names", nargs="*", help="demos to run (default: all)")
+    parser.add_argument("--full", action="store_true", help="full-size runs")
+    parser.add_argument("--runs_dir", default="runs", help="where index.html goes")
+    args = parser.parse_args(argv)
+    entries = run_suite(args.names or None, quick=not args.full, runs_dir=args.runs_dir)
+    failed = [e["name"] for e in entries if e.get("error")]
+    print(f"[suite] wrote {Path(args.runs_dir) / 'index.html'}", flush=True)
+    if failed:
+        raise SystemExit(f"[suite] failed: {', '.join(failed)}")
+    return entries
+
+
 def cli(argv=None):
-    """`python -m applications [list | run NAME [--quick] [--field value ...]]`."""
+    """`python -m applications [list | run NAME ... | suite [--full] [NAME ...]]`."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "suite":
+        return _suite_cli(argv[1:])
     if not argv or argv[0] in ("list", "-h", "--help"):
         print("Demos (python -m applications run NAME [--quick] [--field value]):")
         for name, module in discover().items():
@@ -189,6 +218,7 @@ def cli(argv=None):
         return None
     if argv[0] != "run" or len(argv) < 2:
         raise SystemExit(
-            "usage: python -m applications [list | run NAME [--quick] [--field value]]"
+            "usage: python -m applications [list | run NAME [--quick] [--field value]"
+            " | suite [--full] [NAME ...]]"
         )
     return main(argv[1], argv[2:])

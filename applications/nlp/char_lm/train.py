@@ -13,6 +13,9 @@ from kerastoolkit.export import export_saved_model
 from kerastoolkit.models.char_language_model import CharLanguageModel
 from kerastoolkit.training.callbacks import default_callbacks
 
+# The metric the demo suite's index shows for this demo.
+HEADLINE = "lstm_test_bits_per_char"
+
 PUBLISHED = {
     # nanoGPT README: best validation loss 1.4697 nats/char (90/10 split).
     "nanoGPT char transformer, 10.7M parameters (Karpathy), val bits/char": 2.1204,

@@ -50,6 +50,9 @@ class Config:
     seed: int = 0
     # Keras progress output: 1 = progress bar, 2 = one line per epoch, 0 = silent.
     verbose: int = 2
+    # Distribution strategy: default, mirrored (every local GPU), multi_worker
+    # (machines in TF_CONFIG) or tpu. Batch sizes are global, split over replicas.
+    strategy: str = "default"
     # Where metrics, plots and the report go.
     output_dir: str = "runs/fashion_mnist"
     # SavedModel base directory (versions 1, 2, ... inside, as TF Serving reads).
