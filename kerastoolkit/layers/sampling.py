@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from kerastoolkit.training.distribution import draw_for_global_batch
+
 
 @keras.saving.register_keras_serializable(package="kerastoolkit")
 class Sampling(keras.layers.Layer):
@@ -63,8 +65,13 @@ class Sampling(keras.layers.Layer):
         if len(inputs) == 3:
             epsilon = ops.cast(inputs[2], mean.dtype)
         else:
-            epsilon = keras.random.normal(
-                ops.shape(mean), dtype=mean.dtype, seed=self.seed_generator
+            # Drawn for the whole global batch under a multi-replica strategy,
+            # so that 1 and N devices see the same noise for the same seed.
+            epsilon = draw_for_global_batch(
+                lambda shape: keras.random.normal(
+                    shape, dtype=mean.dtype, seed=self.seed_generator
+                ),
+                ops.shape(mean),
             )
         return mean + ops.exp(0.5 * log_variance) * epsilon
 

@@ -7,6 +7,10 @@ import keras
 from keras import ops
 
 from kerastoolkit.models.submodel_config import serialize_submodel
+from kerastoolkit.training.distribution import (
+    scale_loss_for_replicas,
+    sum_over_replicas,
+)
 
 _TASK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _ACCURACY = ("accuracy", "acc")
@@ -327,14 +331,17 @@ class MultiTaskModel(keras.Model):
             weights = self._task_weights(task, mask, sample_weight)
             values = _per_example(self._task_training.losses[task], safe, y_pred[task])
             values = ops.cast(values, "float32")
-            count = ops.sum(weights)
+            # Divided by the labelled count of the GLOBAL batch: the replicas'
+            # summed gradients then equal one device's (Keras' reported loss
+            # multiplies each replica's part back by the replica count).
+            count = sum_over_replicas(ops.sum(weights))
             task_loss = ops.divide_no_nan(ops.sum(values * weights), count)
             self._task_training.loss_trackers[task].update_state(
-                task_loss, sample_weight=count
+                values, sample_weight=weights
             )
             total = total + self._task_training.loss_weights[task] * task_loss
         for loss in self.losses:
-            total = total + ops.cast(ops.sum(loss), "float32")
+            total = total + scale_loss_for_replicas(ops.cast(ops.sum(loss), "float32"))
         return total
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):

@@ -9,6 +9,10 @@ from keras import ops
 from kerastoolkit.layers.sampling import Sampling
 from kerastoolkit.models.autoencoder import endpoint_signature
 from kerastoolkit.models.submodel_config import serialize_submodel
+from kerastoolkit.training.distribution import (
+    scale_loss_for_replicas,
+    sum_over_replicas,
+)
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -261,9 +265,12 @@ class VAE(keras.Model):
         # example); the loss itself is keras.ops.
         with tf.GradientTape() as tape:
             reconstruction, kl = self.loss_terms(x, training=True)
-            loss = ops.mean(reconstruction + kl)
+            # The mean over the GLOBAL batch: replicas' gradients are summed, so
+            # each divides its examples' sum by the global count.
+            count = sum_over_replicas(ops.cast(ops.shape(kl)[0], kl.dtype))
+            loss = ops.sum(reconstruction + kl) / count
             if self.losses:
-                loss = loss + ops.sum(self.losses)
+                loss = loss + scale_loss_for_replicas(ops.sum(self.losses))
             scaled = self.optimizer.scale_loss(loss)
         gradients = tape.gradient(scaled, self.trainable_weights)
         self.optimizer.apply_gradients(

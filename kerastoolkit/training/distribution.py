@@ -11,6 +11,7 @@ import os
 import tensorflow as tf
 
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
+_MIRRORED = {}
 
 
 def make_strategy(name="default", devices=None):
@@ -41,7 +42,13 @@ def make_strategy(name="default", devices=None):
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":
-        return tf.distribute.MirroredStrategy(devices=devices)
+        # One strategy per device set and process: two MirroredStrategy objects
+        # over the same devices number their collectives alike, and the
+        # second one's all-reduces then clash with the first one's.
+        key = tuple(devices) if devices is not None else None
+        if key not in _MIRRORED:
+            _MIRRORED[key] = tf.distribute.MirroredStrategy(devices=devices)
+        return _MIRRORED[key]
     if name == "multi_worker":
         if "TF_CONFIG" not in os.environ:
             raise ValueError(
@@ -78,3 +85,72 @@ def split_cpu(count=2):
                 "(call it first in the process, e.g. in conftest.py)."
             ) from error
     return [device.name for device in tf.config.list_logical_devices("CPU")][:count]
+
+
+def replica_context():
+    """Returns `(replica_id, num_replicas)` where this code runs.
+
+    Inside `strategy.run` (and so inside a Keras `train_step` under a
+    multi-replica strategy) these are the replica's index and the number of
+    replicas in sync; elsewhere `(0, 1)`.
+    """
+    context = tf.distribute.get_replica_context()
+    if context is None or tf.distribute.get_strategy().num_replicas_in_sync == 1:
+        return 0, 1
+    return context.replica_id_in_sync_group, context.num_replicas_in_sync
+
+
+def scale_loss_for_replicas(loss):
+    """Divides a per-replica mean loss by the number of replicas in sync.
+
+    The optimizer SUMS the replicas' gradients, so a loss that is a mean over
+    the replica's part of the batch must be divided by the number of replicas
+    for the step to equal the one-device step on the whole global batch (what
+    Keras' built-in losses do). A no-op with one replica.
+    """
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    if replicas == 1:
+        return loss
+    return loss * tf.cast(1.0 / replicas, loss.dtype)
+
+
+def draw_for_global_batch(draw, local_shape):
+    """Draws random numbers for the global batch and returns this replica's rows.
+
+    With the same seed every replica's generator is in the same state, so a
+    plain draw gives each replica the SAME noise. Drawing the global batch's
+    noise (`num_replicas * local batch` rows) and slicing out this replica's
+    rows gives every example the noise it gets on one device, so one and
+    several devices train identically for the same seed and global batch
+    (when the global batch divides evenly over the replicas).
+
+    Args:
+        draw: `draw(shape) -> tensor`, e.g. `lambda s: keras.random.normal(s,
+            seed=generator)`.
+        local_shape: the shape this replica needs; the first axis is the batch.
+
+    Returns:
+        A tensor of `local_shape`.
+    """
+    replica, replicas = replica_context()
+    if replicas == 1:
+        return draw(local_shape)
+    batch = local_shape[0]
+    noise = draw((batch * replicas, *local_shape[1:]))
+    return noise[replica * batch : (replica + 1) * batch]
+
+
+def sum_over_replicas(value):
+    """Sums `value` over the replicas in sync (an all-reduce); itself with one.
+
+    A step divides its summed per-example losses by the GLOBAL count (examples,
+    or labelled examples under a mask) found this way: the replicas' summed
+    gradients then equal the one-device gradient of the mean over the global
+    batch, even when the replicas' parts differ in size or in labels.
+    """
+    _, replicas = replica_context()
+    if replicas == 1:
+        return value
+    return tf.distribute.get_replica_context().all_reduce(
+        tf.distribute.ReduceOp.SUM, value
+    )
