@@ -6,6 +6,9 @@ from pathlib import Path
 
 import keras
 
+from kerastoolkit.export.saved_model_checks import check_endpoints
+from kerastoolkit.export.serving_examples import record_serving_examples
+
 
 def next_version(export_root):
     """Returns 1 + the largest integer version directory under `export_root`."""
@@ -19,7 +22,14 @@ def next_version(export_root):
 
 
 def export_saved_model(
-    model, export_root, *, version=None, input_signature=None, endpoints=None
+    model,
+    export_root,
+    *,
+    version=None,
+    input_signature=None,
+    endpoints=None,
+    examples=None,
+    example_imports=(),
 ):
     """Writes `model` to `export_root/<version>/` as a SavedModel.
 
@@ -40,6 +50,12 @@ def export_saved_model(
             for extra signatures (e.g. `{"encode": (encoder, [spec])}`); the
             model's own call is always exported as `serve`, which is also
             `serving_default`.
+        examples: optional dict from signature name to raw example inputs (an
+            array or list of arrays). Each runs through the signature's Python
+            function here, and inputs and answers are stored in the version's
+            `assets.extra/` for `kerastoolkit.testing.check_serving_examples`.
+        example_imports: modules the serving process needs for `examples`
+            (only "tensorflow_text", for in-graph tokenizers).
 
     Returns:
         The `pathlib.Path` of the written version directory.
@@ -55,6 +71,7 @@ def export_saved_model(
         raise TypeError(f"`model` must be a keras.Model, got {type(model).__name__}.")
     if not model.built:
         raise ValueError("`model` must be built (called once) before export.")
+    check_endpoints(endpoints)
     root = Path(export_root)
     root.mkdir(parents=True, exist_ok=True)
     if version is None:
@@ -80,6 +97,14 @@ def export_saved_model(
         for name, (fn, signature) in (endpoints or {}).items():
             archive.add_endpoint(name, fn, input_signature=signature)
         archive.write_out(str(staging), verbose=False)
+        if examples:
+            functions = {"serving_default": model}
+            signatures = {"serving_default": input_signature}
+            for name, (fn, signature) in (endpoints or {}).items():
+                functions[name], signatures[name] = fn, signature
+            record_serving_examples(
+                staging, functions, examples, example_imports, signatures
+            )
         os.rename(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

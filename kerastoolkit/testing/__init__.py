@@ -20,6 +20,7 @@ from kerastoolkit.testing.layer_checks import run_layer_checks
 from kerastoolkit.testing.saved_model_serving import (
     ServingProcess,
     check_saved_model_export,
+    check_serving_examples,
     serving_process,
 )
 
@@ -30,6 +31,7 @@ __all__ = [
     "check_gradients",
     "check_keras_saving",
     "check_saved_model_export",
+    "check_serving_examples",
     "run_layer_checks",
     "serving_process",
 ]

@@ -127,6 +127,7 @@ class ServingProcess:
                     f"Loading {export_dir} imported {package}: the SavedModel is not "
                     "self-contained."
                 )
+        self.last_output_names = list(answer["outputs"])
         with np.load(out_path) as outputs:
             result = [outputs[name] for name in answer["outputs"]]
         in_path.unlink()
@@ -213,3 +214,46 @@ def check_saved_model_export(
             what="SavedModel outputs served without kerastoolkit",
         )
     return export_dir
+
+
+def _as_text(array):
+    if array.dtype.kind in ("S", "O"):
+        return np.char.decode(array.astype(bytes), "utf-8")
+    return array
+
+
+def check_serving_examples(version_dir, *, atol=1e-4, rtol=1e-4):
+    """Replays the examples stored with an export in the TensorFlow-only process.
+
+    The examples (raw inputs and the answers the exporting process computed,
+    written by `export_saved_model(..., examples=...)`) are served by
+    `serving_process()`, which imports only TensorFlow (and tensorflow_text
+    when the export asks for it); every output must match by name: floats to
+    `atol`/`rtol`, integers and strings exactly.
+
+    Returns:
+        The number of examples checked (0 when the export stores none).
+    """
+    from kerastoolkit.export.serving_examples import load_serving_examples
+
+    imports, examples = load_serving_examples(version_dir)
+    process = serving_process()
+    for signature, inputs, expected in examples:
+        served = process.serve(
+            version_dir, inputs, signature=signature, imports=imports
+        )
+        names = process.last_output_names
+        assert sorted(names) == sorted(expected), (
+            f"{version_dir} signature {signature!r} outputs {names}, expected "
+            f"{sorted(expected)}"
+        )
+        for name, value in zip(names, served, strict=True):
+            want, got = expected[name], _as_text(value)
+            message = f"{version_dir} signature {signature!r} output {name!r}"
+            if want.dtype.kind == "f":
+                np.testing.assert_allclose(
+                    got, want, atol=atol, rtol=rtol, err_msg=message
+                )
+            else:
+                np.testing.assert_array_equal(got, want, err_msg=message)
+    return len(examples)

@@ -8,24 +8,13 @@ import keras
 import numpy as np
 import pytest
 
-from applications import runner
 from applications.nlp.char_lm.train import windows
 from kerastoolkit.testing import serving_process
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("char_lm")
-    record = runner.run(
-        "char_lm",
-        quick=True,
-        overrides={
-            "output_dir": str(root / "run"),
-            "export_dir": str(root / "saved"),
-            "verbose": 0,
-        },
-    )
-    return root, record
+def quick_run(quick_runs):
+    return quick_runs("char_lm")
 
 
 def test_quick_run_reports_bits_per_character(quick_run):

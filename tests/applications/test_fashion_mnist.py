@@ -3,12 +3,12 @@ figures, and a SavedModel that takes raw uint8 images and returns class
 probabilities and names in a process without kerastoolkit."""
 
 import json
+import shutil
 
 import keras
 import numpy as np
 import pytest
 
-from applications import runner
 from applications.vision.confused_examples import most_confused_pairs
 from applications.vision.fashion_mnist.config import Config
 from applications.vision.fashion_mnist.train import CosineToDeadline, build_model
@@ -18,18 +18,8 @@ from kerastoolkit.testing import check_config_roundtrip, serving_process
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("fashion")
-    record = runner.run(
-        "fashion_mnist",
-        quick=True,
-        overrides={
-            "output_dir": str(root / "run"),
-            "export_dir": str(root / "saved"),
-            "verbose": 0,
-        },
-    )
-    return root, record
+def quick_run(quick_runs):
+    return quick_runs("fashion_mnist")
 
 
 def test_quick_run_writes_metrics_report_and_figures(quick_run):
@@ -66,15 +56,17 @@ def test_saved_model_serves_raw_uint8_images_without_kerastoolkit(quick_run):
         ]
 
 
-def test_a_second_export_is_a_new_version_and_keeps_the_first(quick_run):
-    # What a second run does at its end (the demo exports without a version).
-    root, record = quick_run
+def test_a_second_export_is_a_new_version_and_keeps_the_first(quick_run, tmp_path):
+    # What a second run does at its end (the demo exports without a version),
+    # on a copy: the quick run is shared with other tests.
+    root, _ = quick_run
+    shutil.copytree(root / "saved", tmp_path / "saved")
     model = keras.saving.load_model(root / "run" / "model.keras")
     second = export_saved_model(
-        model, record["config"]["export_dir"], endpoints=model.serving_endpoints()
+        model, tmp_path / "saved", endpoints=model.serving_endpoints()
     )
     assert second.name == "2"
-    assert (root / "saved" / "1" / "saved_model.pb").exists()
+    assert (tmp_path / "saved" / "1" / "saved_model.pb").exists()
 
 
 def test_model_config_roundtrip():

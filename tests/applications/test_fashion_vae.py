@@ -7,7 +7,6 @@ import keras
 import numpy as np
 import pytest
 
-from applications import runner
 from applications.generative.fashion_vae.config import Config
 from applications.generative.fashion_vae.train import (
     build_vae,
@@ -17,18 +16,8 @@ from kerastoolkit.testing import check_config_roundtrip, serving_process
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("fashion_vae")
-    record = runner.run(
-        "fashion_vae",
-        quick=True,
-        overrides={
-            "output_dir": str(root / "run"),
-            "export_dir": str(root / "saved"),
-            "verbose": 0,
-        },
-    )
-    return root, record
+def quick_run(quick_runs):
+    return quick_runs("fashion_vae")
 
 
 def test_quick_run_writes_the_comparison_figures_and_report(quick_run):

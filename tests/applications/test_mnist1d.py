@@ -7,21 +7,14 @@ import keras
 import numpy as np
 import pytest
 
-from applications import runner
 from applications.sequences.mnist1d.train import build_recurrent_model
 from kerastoolkit.datasets import mnist1d
 from kerastoolkit.testing import check_config_roundtrip, serving_process
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("mnist1d")
-    record = runner.run(
-        "mnist1d",
-        quick=True,
-        overrides={"output_dir": str(root / "run"), "export_dir": str(root / "saved")},
-    )
-    return root, record
+def quick_run(quick_runs):
+    return quick_runs("mnist1d")
 
 
 def test_quick_run_writes_metrics_report_and_plots(quick_run):

@@ -6,23 +6,13 @@ import json
 import numpy as np
 import pytest
 
-from applications import runner
 from applications.vision.multitask.train import MISSING, joint_data
 from kerastoolkit.testing import serving_process
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("multitask")
-    record = runner.run(
-        "multitask",
-        quick=True,
-        overrides={
-            "output_dir": str(root / "run"),
-            "export_dir": str(root / "saved"),
-        },
-    )
-    return root, record
+def quick_run(quick_runs):
+    return quick_runs("multitask")
 
 
 def test_quick_run_writes_the_table_and_metrics(quick_run):

@@ -6,24 +6,13 @@ import csv
 import numpy as np
 import pytest
 
-from applications import runner
 from kerastoolkit.datasets import sunspots
 from kerastoolkit.testing import serving_process
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("sunspots")
-    record = runner.run(
-        "sunspots",
-        quick=True,
-        overrides={
-            "output_dir": str(root / "run"),
-            "export_dir": str(root / "saved"),
-            "verbose": 0,
-        },
-    )
-    return root, record
+def quick_run(quick_runs):
+    return quick_runs("sunspots")
 
 
 def test_quick_run_writes_metrics_report_and_plots(quick_run):

@@ -6,7 +6,6 @@ import json
 import numpy as np
 import pytest
 
-from applications import runner
 from applications.vision.label_budget import (
     mean_and_std,
     mnist_5k_split,
@@ -16,17 +15,8 @@ from kerastoolkit.testing import serving_process
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("transfer")
-    record = runner.run(
-        "transfer",
-        quick=True,
-        overrides={
-            "output_dir": str(root / "run"),
-            "export_dir": str(root / "saved"),
-        },
-    )
-    return root, record
+def quick_run(quick_runs):
+    return quick_runs("transfer")
 
 
 def test_quick_run_writes_the_table_plot_and_metrics(quick_run):

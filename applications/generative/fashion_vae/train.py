@@ -323,12 +323,21 @@ def train_and_evaluate(config):
         model.save(models_dir / f"{model.name}.keras")
     images = [keras.InputSpec(shape=(None, *IMAGE_SHAPE), dtype="float32")]
     rows = [keras.InputSpec(shape=(None, flat_fit.shape[1]), dtype="float32")]
+    rng = np.random.default_rng(config.seed)
+    noise = rng.standard_normal((3, config.latent_dim)).astype("float32")
+    ppca_noise = rng.standard_normal((3, q)).astype("float32")
+    examples = {
+        "vae": {"encode": x_test[:3], "decode": noise, "sample": noise},
+        "ppca": {"encode": flat_test[:3], "decode": ppca_noise},
+        "autoencoder": {"serving_default": x_test[:3], "encode": x_test[:3]},
+    }
     saved = {
         name: export_saved_model(
             model,
             export_root / name,
             input_signature=signature,
             endpoints=model.serving_endpoints(),
+            examples=examples[name],
         )
         for name, model, signature in (
             ("vae", vae, images),

@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from applications.plots import plot_learning_curves
@@ -140,8 +141,17 @@ def train_and_evaluate(config):
         if model.receptive_field:
             metrics[f"{body}_receptive_field"] = model.receptive_field
         model.save(output_dir / f"{body}.keras")
+        example = [
+            np.array(config.prompt),
+            np.int32(16),
+            np.float32(config.temperatures[0]),
+            np.int32(config.seed),
+        ]
         exported = export_saved_model(
-            model, Path(config.export_dir) / body, endpoints=model.serving_endpoints()
+            model,
+            Path(config.export_dir) / body,
+            endpoints=model.serving_endpoints(),
+            examples={"generate": example},
         )
         metrics[f"{body}_saved_model"] = str(exported)
         # The samples come from the exported graph (fast, and what a server

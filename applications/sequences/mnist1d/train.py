@@ -132,6 +132,10 @@ def train_and_evaluate(config):
         output_dir / "lstm_confusion.png",
     )
     lstm.save(output_dir / "lstm.keras")
-    metrics["saved_model"] = str(export_saved_model(lstm, config.export_dir))
+    metrics["saved_model"] = str(
+        export_saved_model(
+            lstm, config.export_dir, examples={"serving_default": x_test[:4]}
+        )
+    )
     metrics["seconds"] = time.perf_counter() - start
     return metrics

@@ -209,7 +209,13 @@ def train_and_evaluate(config):
 
     exported = ar_models[aic_label]
     saved_model = export_saved_model(
-        exported, config.export_dir, endpoints=exported.serving_endpoints()
+        exported,
+        config.export_dir,
+        endpoints=exported.serving_endpoints(),
+        examples={
+            # The yearly counts up to the test years, forecast 5 years ahead.
+            "forecast": [train[None, -40:].astype(exported.compute_dtype), np.int32(5)]
+        },
     )
     return {
         "test_years": f"{int(years[test_start])}-{int(years[-1])}",

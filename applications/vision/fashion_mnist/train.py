@@ -210,7 +210,10 @@ def train_and_evaluate(config):
     )
     model.save(output_dir / "model.keras")
     saved_model = export_saved_model(
-        model, config.export_dir, endpoints=model.serving_endpoints()
+        model,
+        config.export_dir,
+        endpoints=model.serving_endpoints(),
+        examples={"serving_default": x_test[:4]},  # raw uint8 images
     )
     metrics = {
         "test_accuracy": float(test_accuracy),

@@ -190,6 +190,7 @@ def train_and_evaluate(config):
         config.export_dir,
         input_signature=endpoints["serving_default"][1],
         endpoints=endpoints,
+        examples={"serving_default": np.concatenate([xf_test[:2], xd_test[:2]])},
     )
     metrics = {}
     for task in TASKS:

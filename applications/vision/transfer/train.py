@@ -258,7 +258,10 @@ def train_and_evaluate(config):
     plot_budgets(summary, config.seeds, output_dir / "transfer_vs_scratch.png")
     (output_dir / "runs.json").write_text(json.dumps(runs, indent=2) + "\n")
     saved_model = export_saved_model(
-        exported, config.export_dir, endpoints=exported.serving_endpoints()
+        exported,
+        config.export_dir,
+        endpoints=exported.serving_endpoints(),
+        examples={"serving_default": x_test[:4]},  # raw uint8 digits
     )
     metrics = {}
     if pretrain_accuracy is not None:

@@ -1,0 +1,33 @@
+"""One quick run per demo per test session, shared by every test that needs it."""
+
+import pytest
+
+from applications import runner
+
+_RUNS = {}
+
+
+@pytest.fixture(scope="session")
+def quick_runs(tmp_path_factory):
+    """`quick_runs(name) -> (root, record)`: demo `name` run once in quick mode.
+
+    Outputs go to `root/run`, SavedModels to `root/saved`. Tests read them and
+    must not change them: other tests share the same run.
+    """
+
+    def get(name):
+        if name not in _RUNS:
+            root = tmp_path_factory.mktemp(name)
+            record = runner.run(
+                name,
+                quick=True,
+                overrides={
+                    "output_dir": str(root / "run"),
+                    "export_dir": str(root / "saved"),
+                    "verbose": 0,
+                },
+            )
+            _RUNS[name] = (root, record)
+        return _RUNS[name]
+
+    return get
