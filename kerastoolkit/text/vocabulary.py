@@ -4,13 +4,7 @@ import collections
 
 import numpy as np
 
-
-def _positive_int(name, value, allow_none=False):
-    if allow_none and value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
-    return int(value)
+from kerastoolkit.layers.argument_checks import positive_int
 
 
 class Vocabulary:
@@ -46,8 +40,10 @@ class Vocabulary:
     """
 
     def __init__(self, counts, min_count=5, max_vocab=None):
-        self.min_count = _positive_int("min_count", min_count)
-        self.max_vocab = _positive_int("max_vocab", max_vocab, allow_none=True)
+        self.min_count = positive_int("min_count", min_count)
+        self.max_vocab = (
+            None if max_vocab is None else positive_int("max_vocab", max_vocab)
+        )
         items = counts.items() if hasattr(counts, "items") else counts
         # A stable sort keeps first-seen order among equal counts.
         ranked = sorted(

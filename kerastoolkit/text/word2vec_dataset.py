@@ -5,15 +5,42 @@ import math
 import numpy as np
 import tensorflow as tf
 
+from kerastoolkit.layers.argument_checks import positive_int
+
 _ARCHITECTURES = ("skipgram", "cbow")
-# gensim draws negatives from a cumulative table over [0, 2^31 - 1].
-_TABLE_DOMAIN = 2**31 - 1
 
 
-def _positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
-    return int(value)
+def alias_table(probabilities):
+    """Walker's alias table of a discrete distribution (Vose's construction).
+
+    Drawing a bucket `i` uniformly from `0..n-1` and `u ~ U(0, 1)`, the word
+    `i if u < accept[i] else alias[i]` has exactly the probabilities given:
+    bucket `i` holds `accept[i] / n` of word `i` and the rest of its `1 / n`
+    for `alias[i]`. One draw costs two lookups instead of a binary search.
+
+    Returns:
+        `(accept, alias)`: float64 and int32 arrays of length `n`.
+
+    References:
+        Walker, "An Efficient Method for Generating Discrete Random Variables
+        with General Distributions", ACM TOMS 1977.
+        Vose, "A Linear Algorithm for Generating Random Numbers with a Given
+        Distribution", IEEE TSE 1991.
+    """
+    p = np.asarray(probabilities, dtype=np.float64)
+    n = p.size
+    scaled = p / p.sum() * n
+    accept = np.ones(n)
+    alias = np.arange(n, dtype=np.int32)
+    small = [i for i in range(n) if scaled[i] < 1.0]
+    large = [i for i in range(n) if scaled[i] >= 1.0]
+    while small and large:
+        s, g = small.pop(), large.pop()
+        accept[s], alias[s] = scaled[s], g
+        scaled[g] -= 1.0 - scaled[s]
+        (small if scaled[g] < 1.0 else large).append(g)
+    # What is left is 1 up to rounding: those buckets keep their own word.
+    return accept, alias
 
 
 def steps_per_epoch(num_sentences, sentences_per_batch):
@@ -30,15 +57,17 @@ def word2vec_dataset(
     negatives=5,
     sample=1e-3,
     ns_exponent=0.75,
-    sentences_per_batch=16,
+    sentences_per_batch=1024,
     shuffle=True,
     seed=0,
 ):
     """One epoch of word2vec training batches, built on the fly from sentences.
 
-    Only the encoded sentences are held in memory; each batch of
-    `sentences_per_batch` sentences is turned into pairs inside the pipeline,
-    in the order of gensim's `Word2Vec` (and word2vec.c):
+    Only the encoded sentences are held in memory (as one ragged tensor);
+    the pipeline shuffles sentence indices, gathers each batch of
+    `sentences_per_batch` sentences and turns it into pairs with vectorised
+    TensorFlow ops in a parallel `map`, in the order of gensim's `Word2Vec`
+    (and word2vec.c):
 
     1. Subsampling: each occurrence of word `w` is kept with probability
        `keep(w) = min(1, (sqrt(f(w) / (s T)) + 1) (s T) / f(w))`
@@ -47,12 +76,14 @@ def word2vec_dataset(
        `1..window`; its context is the words at distance `1..b_i` in the same
        sentence, so near words are seen more often than far ones.
     3. Pairs: skip-gram gives one example per (context word, centre word)
-       pair, the context word's input vector predicting the centre word;
+       pair, the context word's input vector predicting the centre word
+       (centre by centre, as gensim walks a sentence);
        CBOW gives one example per centre word, its context words (padded
        with -1 to `2 window`) predicting it.
     4. Negative sampling: `negatives` words per example drawn from
-       `noise(w) ~ f(w)^ns_exponent` (0.75 in the paper) by a cumulative
-       table and binary search, as gensim does. A negative equal to the
+       `noise(w) ~ f(w)^ns_exponent` (0.75 in the paper), by Walker's alias
+       method (`alias_table`: the same distribution as gensim's cumulative
+       table and binary search, in two lookups). A negative equal to the
        centre word is masked (label -1), as gensim skips it.
 
     Args:
@@ -65,6 +96,9 @@ def word2vec_dataset(
         sample: the subsampling threshold `s` (0 turns it off).
         ns_exponent: the power of the noise distribution.
         sentences_per_batch: positive integer, sentences per training step.
+            Large batches keep the per-step overhead of `fit` small; the
+            model's fast step splits them into SGD updates of
+            `Word2Vec.pairs_per_update` pairs.
         shuffle: whether to shuffle the sentence order (every epoch anew).
         seed: integer seed of the shuffling, subsampling, windows and negatives.
 
@@ -85,9 +119,9 @@ def word2vec_dataset(
         raise ValueError(
             f"`architecture` must be one of {_ARCHITECTURES}, got {architecture!r}."
         )
-    window = _positive("window", window)
-    negatives = _positive("negatives", negatives)
-    sentences_per_batch = _positive("sentences_per_batch", sentences_per_batch)
+    window = positive_int("window", window)
+    negatives = positive_int("negatives", negatives)
+    sentences_per_batch = positive_int("sentences_per_batch", sentences_per_batch)
     if not len(sentences):
         raise ValueError("`sentences` is empty.")
     lengths = np.array([len(s) for s in sentences], dtype=np.int64)
@@ -102,14 +136,16 @@ def word2vec_dataset(
             f"{len(vocabulary)}), got values in [{flat.min()}, {flat.max()}]."
         )
     keep = tf.constant(vocabulary.keep_probabilities(sample), tf.float32)
-    noise = vocabulary.noise_distribution(ns_exponent)
-    table = tf.constant(
-        np.round(np.cumsum(noise) * _TABLE_DOMAIN).astype(np.int64), tf.int64
-    )
+    accept, alias = alias_table(vocabulary.noise_distribution(ns_exponent))
+    accept = tf.constant(accept, tf.float32)
+    alias = tf.constant(alias, tf.int32)
     ragged = tf.RaggedTensor.from_row_lengths(flat, lengths)
 
-    def pairs(batch, seeds):
-        seeds = tf.reshape(seeds, (3, 2))
+    offsets = tf.constant([o for o in range(-window, window + 1) if o != 0])
+
+    def pairs(indices, seeds):
+        seeds = tf.reshape(seeds, (4, 2))
+        batch = tf.gather(ragged, indices)
         ids = batch.flat_values
         sentence = tf.cast(batch.value_rowids(), tf.int32)
         kept = tf.random.stateless_uniform(tf.shape(ids), seeds[0]) < tf.gather(
@@ -121,42 +157,34 @@ def word2vec_dataset(
         radius = tf.random.stateless_uniform(
             [n], seeds[1], minval=1, maxval=window + 1, dtype=tf.int32
         )
-        offsets = [o for o in range(-window, window + 1) if o != 0]
+        # One row per centre position, one column per offset -window..window:
+        # a context is valid inside the sentence and within the drawn radius.
+        positions = tf.range(n)[:, None] + offsets[None, :]
+        clipped = tf.clip_by_value(positions, 0, tf.maximum(n - 1, 0))
+        valid = (
+            (positions >= 0)
+            & (positions < n)
+            & (tf.gather(sentence, clipped) == sentence[:, None])
+            & (radius[:, None] >= tf.abs(offsets)[None, :])
+        )
         if architecture == "skipgram":
-            inputs, centres = [], []
-            for o in offsets:
-                i = tf.range(max(0, -o), tf.maximum(n - max(0, o), max(0, -o)))
-                j = i + o
-                valid = (tf.gather(sentence, i) == tf.gather(sentence, j)) & (
-                    tf.gather(radius, i) >= abs(o)
-                )
-                inputs.append(tf.gather(ids, tf.boolean_mask(j, valid)))
-                centres.append(tf.gather(ids, tf.boolean_mask(i, valid)))
-            words = tf.concat(inputs, 0)
-            centre = tf.concat(centres, 0)
+            # Centre-major order, as gensim walks a sentence.
+            where = tf.cast(tf.where(valid), tf.int32)
+            centre = tf.gather(ids, where[:, 0])
+            words = tf.gather(ids, where[:, 0] + tf.gather(offsets, where[:, 1]))
         else:
-            positions = tf.range(n)[:, None] + tf.constant(offsets)[None, :]
-            inside = (positions >= 0) & (positions < n)
-            clipped = tf.clip_by_value(positions, 0, tf.maximum(n - 1, 0))
-            valid = (
-                inside
-                & (tf.gather(sentence, clipped) == sentence[:, None])
-                & (radius[:, None] >= tf.abs(tf.constant(offsets))[None, :])
-            )
             context = tf.where(valid, tf.gather(ids, clipped), -1)
             has_context = tf.reduce_any(valid, axis=1)
             words = tf.boolean_mask(context, has_context)
             centre = tf.boolean_mask(ids, has_context)
         m = tf.size(centre)
-        draws = tf.random.stateless_uniform(
-            [m, negatives], seeds[2], maxval=_TABLE_DOMAIN, dtype=tf.int64
+        bucket = tf.random.stateless_uniform(
+            [m, negatives], seeds[2], maxval=len(vocabulary), dtype=tf.int32
         )
-        noise_words = tf.reshape(
-            tf.searchsorted(table, tf.reshape(draws, [-1]), side="right"),
-            [m, negatives],
+        coin = tf.random.stateless_uniform([m, negatives], seeds[3])
+        noise_words = tf.where(
+            coin < tf.gather(accept, bucket), bucket, tf.gather(alias, bucket)
         )
-        noise_words = tf.cast(noise_words, tf.int32)
-        noise_words = tf.minimum(noise_words, len(vocabulary) - 1)
         targets = tf.concat([centre[:, None], noise_words], axis=1)
         labels = tf.concat(
             [
@@ -167,14 +195,17 @@ def word2vec_dataset(
         )
         return {"words": words, "targets": targets}, labels
 
-    dataset = tf.data.Dataset.from_tensor_slices(ragged)
+    # Batches of sentence indices, gathered from the ragged corpus in the map:
+    # slicing and re-batching the ragged sentences one by one in tf.data
+    # costs more than building the pairs.
+    dataset = tf.data.Dataset.range(len(sentences))
     if shuffle:
         dataset = dataset.shuffle(
             len(sentences), seed=seed, reshuffle_each_iteration=True
         )
-    dataset = dataset.ragged_batch(sentences_per_batch)
+    dataset = dataset.batch(sentences_per_batch)
     # New draws every time the dataset is iterated (every epoch of `repeat`).
-    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(6)
+    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(8)
     dataset = tf.data.Dataset.zip((dataset, seeds))
     return dataset.map(pairs, num_parallel_calls=tf.data.AUTOTUNE).prefetch(
         tf.data.AUTOTUNE

@@ -54,7 +54,8 @@ def test_quick_run_reports_both_models_and_writes_its_files(quick_run):
     # Same corpus and min_count: the same vocabulary, so the same OOV ratios.
     assert metrics["vocabulary_size"] == metrics["gensim_vocabulary_size"]
     assert metrics["wordsim353_oov_ratio"] == metrics["gensim_wordsim353_oov_ratio"]
-    assert metrics["words_per_second"] > 0 and metrics["gensim_words_per_second"] > 0
+    for name in ("words_per_second", "words_per_cpu_second"):
+        assert metrics[name] > 0 and metrics[f"gensim_{name}"] > 0
     run = root / "run"
     for name in (
         "report.md",
@@ -103,5 +104,5 @@ def test_divergence_is_reported_not_written(tmp_path):
     config = dataclasses.replace(
         Config.quick(), learning_rate=1e20, output_dir=str(tmp_path)
     )
-    with pytest.raises(FloatingPointError, match="lower `sentences_per_batch`"):
+    with pytest.raises(FloatingPointError, match="lower `pairs_per_update`"):
         train_keras(load_corpus(max_sentences=300), config)

@@ -1,5 +1,8 @@
 """Word2Vec: shared checks, the logits and loss against NumPy, the CBOW gradient
-rule of word2vec.c, and training that pulls co-occurring words together."""
+rule of word2vec.c, the sparse SGD step against Keras's SGD on tape gradients,
+and training that pulls co-occurring words together."""
+
+import gc
 
 import keras
 import numpy as np
@@ -88,6 +91,94 @@ def test_cbow_gives_each_context_word_the_full_gradient():
     assert np.all(gradient[[0, 3, 4, 5, 6]] == 0)
 
 
+def _step_batch(architecture, batch, seed=0):
+    inputs = _inputs(architecture, batch=batch, seed=seed)
+    if architecture == "cbow":
+        inputs["words"][0, 1:] = -1  # one example with a single context word
+    labels = np.tile(np.array([[1.0, 0.0, 0.0]], "float32"), (batch, 1))
+    labels[::3, 2] = -1.0  # some masked negatives
+    return inputs, labels
+
+
+def _weights(model):
+    return [keras.ops.convert_to_numpy(w) for w in model.weights]
+
+
+def _model_for_steps(architecture, pairs_per_update, optimizer, fast=True):
+    model = _trained_weights(
+        Word2Vec(7, 5, architecture, pairs_per_update=pairs_per_update)
+    )
+    rng = np.random.default_rng(2)
+    model.embeddings.assign(rng.standard_normal((7, 5)).astype("float32"))
+    model.compile(optimizer=optimizer)
+    if not fast:
+        # Keras's own step: tape gradients and SGD's update.
+        model._trains_by_sparse_sgd = lambda data: False
+    return model
+
+
+@pytest.mark.parametrize("architecture", ["skipgram", "cbow"])
+def test_sparse_sgd_step_equals_keras_sgd_on_tape_gradients(architecture):
+    inputs, labels = _step_batch(architecture, batch=9)
+    losses, weights = [], []
+    for fast in (True, False):
+        model = _model_for_steps(architecture, 16, linear_decay_sgd(10, 0.1), fast)
+        assert model._trains_by_sparse_sgd((inputs, labels)) == fast
+        losses.append(model.train_on_batch(inputs, labels))
+        weights.append(_weights(model))
+        assert int(model.optimizer.iterations) == 1
+    assert losses[0] == pytest.approx(losses[1], rel=1e-6)
+    for fast, keras_sgd in zip(*weights, strict=True):
+        np.testing.assert_allclose(fast, keras_sgd, rtol=1e-5, atol=1e-6)
+    start = _model_for_steps(architecture, 16, "sgd")
+    assert not np.allclose(weights[0][0], _weights(start)[0])
+
+
+@pytest.mark.parametrize("architecture", ["skipgram", "cbow"])
+def test_a_step_applies_its_updates_of_pairs_per_update_pairs_in_turn(architecture):
+    # 10 pairs in updates of 4: pairs 0-3, then 4-7, then 8-9 (padded).
+    inputs, labels = _step_batch(architecture, batch=10)
+    fast = _model_for_steps(architecture, 4, keras.optimizers.SGD(0.2))
+    fast.train_on_batch(inputs, labels)
+    keras_sgd = _model_for_steps(architecture, 4, keras.optimizers.SGD(0.2), fast=False)
+    for start in (0, 4, 8):
+        part = {k: v[start : start + 4] for k, v in inputs.items()}
+        keras_sgd.train_on_batch(part, labels[start : start + 4])
+    for a, b in zip(_weights(fast), _weights(keras_sgd), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    one_update = _model_for_steps(architecture, 16, keras.optimizers.SGD(0.2))
+    one_update.train_on_batch(inputs, labels)
+    assert not np.allclose(_weights(fast)[0], _weights(one_update)[0], atol=1e-6)
+
+
+def test_a_model_trains_after_an_earlier_model_is_gone():
+    # The compiled update must not keep referring to an earlier model's tables.
+    inputs, labels = _step_batch("skipgram", batch=6)
+    for _ in range(2):
+        model = _model_for_steps("skipgram", 4, keras.optimizers.SGD(0.1))
+        before = model.word_vectors()
+        model.train_on_batch(inputs, labels)
+        assert not np.allclose(model.word_vectors(), before)
+        del model
+        gc.collect()
+
+
+def test_other_optimizers_and_metrics_take_the_keras_step():
+    inputs, labels = _step_batch("skipgram", batch=6)
+    for optimizer, metrics in (
+        (keras.optimizers.Adam(0.01), None),
+        (keras.optimizers.SGD(0.1, momentum=0.9), None),
+        (keras.optimizers.SGD(0.1), ["mse"]),
+    ):
+        model = _trained_weights(Word2Vec(7, 5))
+        model.compile(optimizer=optimizer, metrics=metrics)
+        assert not model._trains_by_sparse_sgd((inputs, labels))
+        before = model.word_vectors()
+        logs = model.train_on_batch(inputs, labels, return_dict=True)
+        assert np.isfinite(logs["loss"])
+        assert not np.allclose(model.word_vectors(), before)
+
+
 def test_initialisation_follows_gensim():
     model = Word2Vec(50, embedding_dim=20)
     model.build()
@@ -143,6 +234,8 @@ def test_bad_arguments_are_rejected():
         Word2Vec(10, embedding_dim=0)
     with pytest.raises(ValueError, match="`architecture` must be one of"):
         Word2Vec(10, architecture="glove")
+    with pytest.raises(ValueError, match="`pairs_per_update` must be a positive"):
+        Word2Vec(10, pairs_per_update=0)
 
 
 def test_a_reloaded_model_keeps_its_optimizer_and_loss(tmp_path):

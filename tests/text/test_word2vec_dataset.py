@@ -6,7 +6,11 @@ import pytest
 from scipy import stats
 
 from kerastoolkit.text.vocabulary import Vocabulary
-from kerastoolkit.text.word2vec_dataset import steps_per_epoch, word2vec_dataset
+from kerastoolkit.text.word2vec_dataset import (
+    alias_table,
+    steps_per_epoch,
+    word2vec_dataset,
+)
 
 
 def _collect(dataset):
@@ -67,6 +71,24 @@ def test_negatives_follow_the_unigram_to_the_0_75_and_skip_the_true_word():
     np.testing.assert_array_equal(labels[:, 0], 1.0)
     np.testing.assert_array_equal(labels[:, 1:] == -1, targets[:, 1:] == targets[:, :1])
     assert set(np.unique(labels[:, 1:])) == {-1.0, 0.0}
+
+
+def _alias_probabilities(accept, alias):
+    n = len(accept)
+    probabilities = np.asarray(accept, dtype=np.float64) / n
+    np.add.at(probabilities, alias, (1.0 - np.asarray(accept)) / n)
+    return probabilities
+
+
+def test_alias_table_gives_back_the_distribution_exactly():
+    # (0.5, 0.3, 0.2) x 3 = (1.5, 0.9, 0.6): word 2 keeps 0.6 of its bucket and
+    # lends 0.4 to word 0; word 1 keeps 0.9 and lends 0.1 to word 0.
+    accept, alias = alias_table([0.5, 0.3, 0.2])
+    np.testing.assert_allclose(accept, [1.0, 0.9, 0.6])
+    assert alias[1] == 0 and alias[2] == 0
+    p = np.random.default_rng(0).random(500) ** 4
+    p /= p.sum()
+    np.testing.assert_allclose(_alias_probabilities(*alias_table(p)), p, atol=1e-15)
 
 
 def test_dynamic_window_weights_distance_d_by_window_minus_d_plus_one():

@@ -28,10 +28,13 @@ class Config:
     learning_rate: float = 0.025
     # Learning rate at the end of training.
     final_learning_rate: float = 1e-4
-    # Sentences per training step of our model. Its update is the sum of the
-    # per-pair updates of the step, so larger steps are faster but overshoot:
-    # on the default corpus 128 trains as gensim does, 512 diverges.
-    sentences_per_batch: int = 128
+    # Sentences per training step of our model (the tf.data batch: about 24
+    # skip-gram pairs per sentence here). Large steps cost less overhead.
+    sentences_per_batch: int = 1024
+    # Pairs per SGD update inside a step. An update is the sum of its per-pair
+    # updates, so too many at once overshoot on frequent words (about 12,000
+    # pairs per update diverged on this corpus; gensim updates after each pair).
+    pairs_per_update: int = 1024
     # Worker threads of gensim (benchmarks/word2vec_vs_gensim.py also pins TF to it).
     workers: int = 2
     # Use only the first sentences of the corpus (None: all of it).
