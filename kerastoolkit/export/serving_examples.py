@@ -65,8 +65,9 @@ def record_serving_examples(
     Args:
         version_dir: the exported SavedModel directory.
         functions: dict from signature name to the Python callable behind it.
-        examples: dict from signature name to its raw inputs (an array or a
-            list of arrays, in argument order).
+        examples: dict from signature name to its raw inputs: an array, a
+            list of arrays in argument order, or a dict of arrays for a function
+            that takes one dict.
         imports: modules the serving process must import first (only
             "tensorflow_text", for in-graph tokenizers).
         input_signatures: optional dict from signature name to its input
@@ -90,8 +91,17 @@ def record_serving_examples(
     folder.mkdir(parents=True, exist_ok=True)
     index = {"imports": list(imports), "examples": []}
     for number, (signature, inputs) in enumerate(examples.items()):
-        arrays = _input_arrays(signature, inputs)
-        outputs = functions[signature](*[tf.convert_to_tensor(x) for x in arrays])
+        names = None
+        if isinstance(inputs, dict):
+            # One structured argument (e.g. a model taking a dict of inputs):
+            # the signature's arguments are its keys.
+            names = list(inputs)
+            arrays = _input_arrays(signature, list(inputs.values()))
+            tensors = dict(zip(names, map(tf.convert_to_tensor, arrays), strict=True))
+            outputs = functions[signature](tensors)
+        else:
+            arrays = _input_arrays(signature, inputs)
+            outputs = functions[signature](*[tf.convert_to_tensor(x) for x in arrays])
         expected = _output_arrays(outputs)
         file_name = f"{number}.npz"
         np.savez(
@@ -104,7 +114,8 @@ def record_serving_examples(
                 "signature": signature,
                 "file": file_name,
                 "inputs": len(arrays),
-                "argument_names": _argument_names(
+                "argument_names": names
+                or _argument_names(
                     (input_signatures or {}).get(signature), len(arrays)
                 ),
                 "outputs": sorted(expected),

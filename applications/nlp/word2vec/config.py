@@ -47,6 +47,9 @@ class Config:
     seed: int = 0
     # Keras progress output: 1 = progress bar, 2 = one line per epoch, 0 = silent.
     verbose: int = 0
+    # Distribution strategy: default, mirrored (every local GPU), multi_worker
+    # (machines in TF_CONFIG) or tpu. Batch sizes are global, split over replicas.
+    strategy: str = "default"
     # Where vectors.txt, the projector folder, metrics, plots and the report go.
     output_dir: str = "runs/word2vec"
     # SavedModel base directory (versions 1, 2, ... inside).

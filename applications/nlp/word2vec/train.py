@@ -214,8 +214,16 @@ def train_and_evaluate(config):
         "words": tf.TensorSpec(words_shape, tf.int32, name="words"),
         "targets": tf.TensorSpec((None, None), tf.int32, name="targets"),
     }
+    some = np.arange(1, 4, dtype="int32")
+    example = {
+        "words": some if config.architecture == "skipgram" else some[:, None],
+        "targets": np.stack([some + 1, some + 2], axis=1),
+    }
     saved_model = export_saved_model(
-        model, config.export_dir, input_signature=[signature]
+        model,
+        config.export_dir,
+        input_signature=[signature],
+        examples={"serving_default": example},
     )
 
     words_per_second = corpus_words * config.epochs / seconds
