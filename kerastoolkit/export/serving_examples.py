@@ -8,9 +8,11 @@ keeps warm-up requests and which it otherwise ignores).
 imports only TensorFlow: the served answers must equal the in-process ones.
 """
 
+import inspect
 import json
 from pathlib import Path
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -48,13 +50,26 @@ def _input_arrays(name, inputs):
     return arrays
 
 
-def _argument_names(specs, count):
-    # A signature's arguments are named after named TensorSpecs; unnamed ones
-    # are args_0, args_0_1, ... in order (served positionally).
-    names = [getattr(spec, "name", None) for spec in (specs or [])]
-    if len(names) == count and all(names):
-        return names
-    return None
+def _argument_names(function, specs, count):
+    # A signature's arguments are named after named TensorSpecs, else after the
+    # Python function's parameters; a Keras model's are args_0, args_0_1, ...
+    # in order (served positionally, None here).
+    specs = list(specs or [])
+    if len(specs) != count:
+        return None
+    parameters = []
+    if not isinstance(function, keras.layers.Layer):
+        try:
+            parameters = list(inspect.signature(function).parameters)
+        except (TypeError, ValueError):
+            parameters = []
+    names = []
+    for i, spec in enumerate(specs):
+        name = getattr(spec, "name", None)
+        if not name and len(parameters) == count:
+            name = parameters[i]
+        names.append(name)
+    return names if all(names) else None
 
 
 def record_serving_examples(
@@ -116,7 +131,9 @@ def record_serving_examples(
                 "inputs": len(arrays),
                 "argument_names": names
                 or _argument_names(
-                    (input_signatures or {}).get(signature), len(arrays)
+                    functions[signature],
+                    (input_signatures or {}).get(signature),
+                    len(arrays),
                 ),
                 "outputs": sorted(expected),
             }

@@ -1,0 +1,54 @@
+"""CycleGAN: MNIST (5k subset) <-> upsampled 8x8 sklearn digits, unpaired."""
+
+import dataclasses
+
+
+@dataclasses.dataclass
+class Config:
+    # Fraction of each domain's images held out for evaluation (seeded split).
+    test_fraction: float = 0.2
+    # Use only the first N training images of each domain after the split (0 = all).
+    train_size: int = 0
+    # Channels of the generators at full resolution (twice as many at half).
+    generator_filters: int = 16
+    # Residual blocks of each generator.
+    residual_blocks: int = 2
+    # Channels of the PatchGAN discriminators' stride-2 convolutions.
+    discriminator_filters: tuple[int, ...] = (32, 64)
+    # Weight of the cycle-consistency loss |F(G(x)) - x|_1 + |G(F(y)) - y|_1.
+    lambda_cycle: float = 10.0
+    # Weight of the identity loss |G(y) - y|_1 + |F(x) - x|_1 (0 = off).
+    lambda_identity: float = 1.0
+    # Adversarial loss: "lsgan" (the paper's) or "non_saturating".
+    adversarial_loss: str = "lsgan"
+    # Adam learning rate of generators and discriminators (beta_1 = 0.5).
+    learning_rate: float = 2e-4
+    # Mini-batch size (pairs of one MNIST and one sklearn image, unpaired).
+    batch_size: int = 32
+    # Training epochs; an epoch is one pass over the MNIST training images (the
+    # smaller sklearn set is reshuffled and repeated alongside).
+    epochs: int = 8
+    # Epochs of each evaluation classifier (two digit classifiers, one domain).
+    classifier_epochs: int = 5
+    # Distribution strategy: "default", "mirrored", "multi_worker" or "tpu".
+    strategy: str = "default"
+    # Random seed for the split, weights and shuffling.
+    seed: int = 0
+    # Keras progress output: 1 = progress bar, 2 = one line per epoch, 0 = silent.
+    verbose: int = 2
+    # Where metrics, image grids, the CSV log and the report go.
+    output_dir: str = "runs/cyclegan"
+    # SavedModel base directory: mnist_to_digits/ and digits_to_mnist/ inside.
+    export_dir: str = "saved_models/cyclegan"
+
+    @classmethod
+    def quick(cls):
+        """A smoke run: 256 training images per domain, tiny networks, one epoch."""
+        return cls(
+            train_size=256,
+            generator_filters=4,
+            residual_blocks=1,
+            discriminator_filters=(4, 8),
+            epochs=1,
+            classifier_epochs=1,
+        )

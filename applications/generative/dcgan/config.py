@@ -1,0 +1,75 @@
+"""DCGAN and conditional DCGAN on Fashion-MNIST vs the VAE: classifier-feature FD."""
+
+import dataclasses
+
+
+@dataclasses.dataclass
+class Config:
+    # Where Fashion-MNIST is ("" = KERASTOOLKIT_DATA_DIR, Debian's package, cache).
+    data_dir: str = ""
+    # Train on the first N training images (0 = all 60,000).
+    train_size: int = 0
+    # Real reference images for the Fréchet distance: the first N test images.
+    reference_size: int = 5000
+    # Generated images per Fréchet-distance and class-coverage evaluation.
+    eval_samples: int = 5000
+    # The feature classifier: a `.keras` Fashion-MNIST classifier taking uint8
+    # (28, 28) images (the vision demo's runs/fashion_mnist/model.keras); when the
+    # file does not exist (or "" is given) the demo trains its own small CNN.
+    classifier_path: str = "runs/fashion_mnist/model.keras"
+    # Epochs of the demo's own classifier (when it trains one).
+    classifier_epochs: int = 3
+    # Size of the noise vector z.
+    latent_dim: int = 64
+    # Generator channels: the 7x7 projection, then each upsampled map.
+    generator_filters: tuple[int, ...] = (64, 32)
+    # Discriminator channels of each stride-2 convolution.
+    discriminator_filters: tuple[int, ...] = (32, 64)
+    # Dropout before the discriminator's logit.
+    discriminator_dropout: float = 0.3
+    # Adversarial loss: "non_saturating" or "wgan_gp".
+    loss: str = "non_saturating"
+    # Adam learning rate of both networks (beta_1 = 0.5, as in DCGAN).
+    learning_rate: float = 2e-4
+    # Mini-batch size.
+    batch_size: int = 128
+    # Epochs of the unconditional DCGAN.
+    epochs: int = 4
+    # Epochs of the class-conditional DCGAN (0 = skip it).
+    conditional_epochs: int = 4
+    # Epochs of the VAE trained in the same run for comparison (0 = skip it).
+    vae_epochs: int = 5
+    # Latent size of that VAE.
+    vae_latent_dim: int = 20
+    # Hidden layer sizes of the VAE's dense encoder (the decoder mirrors them).
+    vae_hidden_units: tuple[int, ...] = (512, 256)
+    # Distribution strategy: "default", "mirrored", "multi_worker" or "tpu".
+    strategy: str = "default"
+    # Random seed for weights, noise, shuffling and evaluation samples.
+    seed: int = 0
+    # Keras progress output: 1 = progress bar, 2 = one line per epoch, 0 = silent.
+    verbose: int = 2
+    # Where metrics, sample grids, plots, CSV logs and the report go.
+    output_dir: str = "runs/dcgan"
+    # SavedModel base directory: generator/ and conditional_generator/ inside.
+    export_dir: str = "saved_models/dcgan"
+
+    @classmethod
+    def quick(cls):
+        """A smoke run: 1,024 training images, tiny networks, one epoch each."""
+        return cls(
+            train_size=1024,
+            reference_size=300,
+            eval_samples=300,
+            classifier_path="",
+            classifier_epochs=1,
+            latent_dim=8,
+            generator_filters=(8, 4),
+            discriminator_filters=(4, 8),
+            batch_size=64,
+            epochs=1,
+            conditional_epochs=1,
+            vae_epochs=1,
+            vae_latent_dim=4,
+            vae_hidden_units=(16,),
+        )

@@ -1,0 +1,93 @@
+"""The CycleGAN demo end to end: a quick run measures content, style and cycle
+error, draws the grids and exports `translate` SavedModels both ways."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from applications import runner
+from applications.generative.cyclegan.train import unpaired_batches, upsample_digits
+from kerastoolkit.testing import serving_process
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cyclegan")
+    record = runner.run(
+        "cyclegan",
+        quick=True,
+        overrides={
+            "output_dir": str(root / "run"),
+            "export_dir": str(root / "saved"),
+            "verbose": 0,
+        },
+    )
+    return root, record
+
+
+def test_quick_run_measures_content_style_and_cycle(quick_run):
+    root, record = quick_run
+    run = root / "run"
+    metrics = json.loads((run / "metrics.json").read_text())["metrics"]
+    assert metrics == record["metrics"]
+    for name in (
+        "report.md",
+        "summary.md",
+        "history.csv",
+        "cycle_mnist_to_digits.png",
+        "cycle_digits_to_mnist.png",
+        "models/cycle_gan.keras",
+    ):
+        assert (run / name).exists(), name
+    for name in (
+        "content_mnist_to_digits",
+        "content_digits_to_mnist",
+        "style_mnist_to_digits_classified_as_digits",
+        "style_digits_to_mnist_classified_as_mnist",
+        "baseline_mnist_read_by_digits_classifier",
+    ):
+        assert 0.0 <= metrics[name] <= 1.0, name
+    # The two styles are easy to tell apart even for a one-epoch classifier.
+    assert metrics["domain_classifier_test_accuracy"] > 0.8
+    assert 0.0 < metrics["cycle_error_mnist"] < 1.0
+    assert metrics["train_images_mnist"] == 256
+    assert metrics["test_images_mnist"] == 1000 and metrics["test_images_digits"] == 359
+
+
+def test_translate_saved_models_serve_both_directions(quick_run):
+    root, record = quick_run
+    cycle = keras.saving.load_model(root / "run" / "models" / "cycle_gan.keras")
+    images = np.random.default_rng(0).uniform(size=(3, 28, 28, 1)).astype("float32")
+    server = serving_process()
+    for name, generator in (
+        ("mnist_to_digits", cycle.generator_g),
+        ("digits_to_mnist", cycle.generator_f),
+    ):
+        path = record["metrics"][f"saved_model_{name}"]
+        (translated,) = server.serve(path, [images], signature="translate")
+        assert translated.shape == images.shape
+        np.testing.assert_allclose(
+            translated, generator(images, training=False), atol=1e-5
+        )
+
+
+def test_upsampled_digits_keep_range_and_constant_blocks():
+    images = np.zeros((2, 8, 8), "uint8")
+    images[0] = 16
+    images[1, :, 4:] = 8
+    up = upsample_digits(images)
+    assert up.shape == (2, 28, 28, 1) and up.dtype == np.float32
+    np.testing.assert_allclose(up[0], 1.0)
+    assert up[1, :, :10].max() == 0.0 and up[1, :, 18:].min() == pytest.approx(0.5)
+
+
+def test_unpaired_batches_draw_each_domain_on_its_own():
+    x = np.zeros((10, 2), "float32")
+    y = np.ones((3, 2), "float32")
+    batches = iter(unpaired_batches(x, y, batch_size=4, seed=0))
+    for _ in range(3):
+        bx, by = next(batches)
+        assert bx.shape == (4, 2) and by.shape == (4, 2)
+        assert float(np.max(bx)) == 0.0 and float(np.min(by)) == 1.0

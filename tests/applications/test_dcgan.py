@@ -1,0 +1,101 @@
+"""The DCGAN demo end to end: a quick run writes the per-epoch grids, the
+Fréchet-distance curve, class coverage, the VAE comparison and generator
+SavedModels whose `generate` signatures serve without kerastoolkit."""
+
+import csv
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from applications import runner
+from applications.generative.dcgan.config import Config
+from applications.generative.dcgan.train import build_gan
+from kerastoolkit.testing import check_config_roundtrip, serving_process
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("dcgan")
+    record = runner.run(
+        "dcgan",
+        quick=True,
+        overrides={
+            "output_dir": str(root / "run"),
+            "export_dir": str(root / "saved"),
+            "verbose": 0,
+        },
+    )
+    return root, record
+
+
+def test_quick_run_writes_grids_curves_coverage_and_report(quick_run):
+    root, record = quick_run
+    run = root / "run"
+    metrics = json.loads((run / "metrics.json").read_text())["metrics"]
+    assert metrics == record["metrics"]
+    for name in (
+        "report.md",
+        "summary.md",
+        "frechet_distance.png",
+        "class_coverage.png",
+        "samples.png",
+        "dcgan_samples/epoch_001.png",
+        "conditional_dcgan_samples/epoch_001.png",
+        "models/dcgan.keras",
+        "models/conditional_dcgan.keras",
+    ):
+        assert (run / name).exists(), name
+    with open(run / "dcgan_history.csv") as file:
+        rows = list(csv.DictReader(file))
+    assert len(rows) == 1
+    assert float(rows[0]["frechet_distance"]) == pytest.approx(metrics["fd_dcgan"])
+    # One epoch of a tiny GAN is far from the data; real images are close.
+    assert metrics["fd_real_train_vs_test"] < 0.5 * metrics["fd_dcgan"]
+    assert np.isfinite(metrics["fd_vae"]) and metrics["fd_vae"] > 0
+    assert 0.0 <= metrics["conditional_label_accuracy"] <= 1.0
+    assert 1 <= metrics["dcgan_classes_covered"] <= 10
+    assert metrics["classifier_source"].startswith("trained here")
+    assert 0.1 < metrics["classifier_test_accuracy"] <= 1.0
+    summary = (run / "summary.md").read_text()
+    assert "NOT Inception FID" in summary and "VAE" in summary
+
+
+def test_generator_saved_models_serve_seeded_and_noise_requests(quick_run):
+    root, record = quick_run
+    metrics = record["metrics"]
+    server = serving_process()
+    config = Config.quick()
+    gan = keras.saving.load_model(root / "run" / "models" / "dcgan.keras")
+    path = metrics["saved_model_generator"]
+    request = {"seed": np.array(3, "int32"), "n": np.array(6, "int32")}
+    (images,) = server.serve(path, request, signature="generate")
+    assert images.shape == (6, 28, 28, 1) and images.dtype == np.float32
+    assert images.min() >= 0.0 and images.max() <= 1.0
+    noise = tf.random.stateless_normal((6, config.latent_dim), seed=[3, 0]).numpy()
+    np.testing.assert_allclose(images, gan(noise, training=False), atol=1e-5)
+    (from_noise,) = server.serve(path, {"noise": noise}, "generate_from_noise")
+    np.testing.assert_allclose(from_noise, images, atol=1e-6)
+    (default,) = server.serve(path, [noise])
+    np.testing.assert_allclose(default, images, atol=1e-6)
+
+    conditional = keras.saving.load_model(
+        root / "run" / "models" / "conditional_dcgan.keras"
+    )
+    labels = np.array([9, 0, 3, 3, 5, 1], "int32")
+    (images,) = server.serve(
+        metrics["saved_model_conditional_generator"],
+        {"noise": noise, "labels": labels},
+        "generate_from_noise",
+    )
+    np.testing.assert_allclose(
+        images, conditional([noise, labels], training=False), atol=1e-5
+    )
+
+
+def test_gan_builder_config_roundtrip():
+    gan = build_gan(Config.quick(), num_classes=10)
+    noise = np.zeros((2, Config.quick().latent_dim), "float32")
+    check_config_roundtrip(gan, [noise, np.array([1, 7], "int32")])
