@@ -1,6 +1,9 @@
-"""Validation of layer arguments, with messages that name the argument."""
+"""Validation of arguments and data, with messages that name the argument."""
 
 import numbers
+
+import keras
+import numpy as np
 
 
 def positive_int(name, value):
@@ -27,3 +30,85 @@ def boolean(name, value):
     if not isinstance(value, bool):
         raise ValueError(f"`{name}` must be True or False, got {value!r}.")
     return value
+
+
+def finite_array(name, value, *, ndim, min_length=1, shape_hint="", unit="entries"):
+    """Returns data `value` as a float64 NumPy array after checking it.
+
+    The one check for data handed to the closed-form fitters (PPCA, AR):
+    rank, enough entries along the first axis, numbers only, finite values.
+
+    Args:
+        name: the argument's name, used in the message.
+        value: an array-like.
+        ndim: the rank required.
+        min_length: the fewest entries along the first axis.
+        shape_hint: what the axes are, for the message, e.g. "(samples, features)".
+        unit: what the first axis counts, for the message, e.g. "samples".
+
+    Raises:
+        ValueError: e.g. "`x` must be a 2-D array (samples, features), got shape
+            (4,)", "`x` must hold at least 2 samples, got 0", "`x` holds NaN or
+            infinite values".
+        TypeError: if the values are not numbers (strings, objects).
+    """
+    array = np.asarray(value)
+    if array.ndim != ndim:
+        hint = f" {shape_hint}" if shape_hint else ""
+        raise ValueError(
+            f"`{name}` must be a {ndim}-D array{hint}, got shape {array.shape}."
+        )
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"`{name}` must hold numbers, got dtype {array.dtype}.")
+    if len(array) < min_length:
+        raise ValueError(
+            f"`{name}` must hold at least {min_length} {unit}, got {len(array)}."
+        )
+    array = array.astype(np.float64)
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"`{name}` holds NaN or infinite values.")
+    return array
+
+
+def _dtype_name(value):
+    dtype = getattr(value, "dtype", None)
+    if dtype is None:
+        dtype = np.asarray(value).dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "USO":
+        return "string"
+    try:
+        return keras.backend.standardize_dtype(dtype)
+    except ValueError:
+        return str(dtype)
+
+
+def tensor_argument(name, value, *, ndim=None, kinds=("float",)):
+    """Checks the dtype and rank of a tensor handed to a layer's `call`.
+
+    Args:
+        name: the argument's name, used in the message.
+        value: a tensor, NumPy array or symbolic `KerasTensor`.
+        ndim: the rank required, or None for any.
+        kinds: the dtype families allowed: any of "float", "int" (signed and
+            unsigned) and "bool".
+
+    Raises:
+        TypeError: e.g. "`inputs` must be a float tensor, got int32."
+        ValueError: e.g. "`inputs` must have rank 3, got shape (2, 4)."
+    """
+    dtype = _dtype_name(value)
+    kind = (
+        "float"
+        if "float" in dtype
+        else "int"
+        if "int" in dtype
+        else "bool"
+        if dtype == "bool"
+        else dtype
+    )
+    if kind not in kinds:
+        allowed = " or ".join(kinds)
+        raise TypeError(f"`{name}` must be a {allowed} tensor, got {dtype}.")
+    shape = tuple(getattr(value, "shape", np.shape(value)))
+    if ndim is not None and len(shape) != ndim:
+        raise ValueError(f"`{name}` must have rank {ndim}, got shape {shape}.")

@@ -155,6 +155,7 @@ class LSTMCell(keras.layers.Layer):
             )
 
     def call(self, inputs, states):
+        argument_checks.tensor_argument("inputs", inputs, ndim=2)
         z_previous, c_previous = states[0], states[1]
         gates = ops.matmul(inputs, self.kernel) + ops.matmul(
             z_previous, self.recurrent_kernel

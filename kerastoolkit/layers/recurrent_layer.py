@@ -4,6 +4,8 @@ import inspect
 
 import keras
 
+from kerastoolkit.layers import argument_checks
+
 
 def _cell_argument_names(cell_class):
     parameters = inspect.signature(cell_class.__init__).parameters.values()
@@ -44,6 +46,14 @@ class RecurrentLayer(keras.layers.RNN):
     def __init__(self, cell, **kwargs):
         super().__init__(cell, **kwargs)
         self.input_spec = keras.InputSpec(ndim=3)
+
+    def call(self, sequences, initial_state=None, mask=None, training=False):
+        # Token ids or strings fed straight in are a common slip; say so here
+        # rather than as a dtype error from inside the cell's loop.
+        argument_checks.tensor_argument("sequences", sequences, ndim=3)
+        return super().call(
+            sequences, initial_state=initial_state, mask=mask, training=training
+        )
 
     def get_config(self):
         config = super().get_config()

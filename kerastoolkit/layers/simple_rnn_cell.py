@@ -142,6 +142,7 @@ class SimpleRNNCell(keras.layers.Layer):
                 )
 
     def call(self, inputs, states):
+        argument_checks.tensor_argument("inputs", inputs, ndim=2)
         z_previous = states[0] if isinstance(states, (list, tuple)) else states
         pre_activation = ops.matmul(inputs, self.kernel) + ops.matmul(
             z_previous, self.recurrent_kernel

@@ -11,19 +11,14 @@ import math
 import keras
 from keras import ops
 
+from kerastoolkit.layers.argument_checks import positive_int
 from kerastoolkit.models.submodel_config import serialize_submodel
-
-
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
-    return value
 
 
 def _units(name, values):
     values = tuple(values)
     for value in values:
-        _positive_int(f"{name} entries", value)
+        positive_int(f"{name} entries", value)
     return values
 
 
@@ -32,7 +27,7 @@ def _shape(name, shape):
     if not shape:
         raise ValueError(f"`{name}` must be a non-empty shape, got {shape!r}.")
     for size in shape:
-        _positive_int(f"{name} entries", size)
+        positive_int(f"{name} entries", size)
     return shape
 
 
@@ -55,7 +50,7 @@ def dense_encoder(
         A functional `keras.Model`.
     """
     input_shape = _shape("input_shape", input_shape)
-    _positive_int("output_dim", output_dim)
+    positive_int("output_dim", output_dim)
     inputs = keras.Input(shape=input_shape, name="inputs")
     x = keras.layers.Flatten()(inputs)
     for index, units in enumerate(_units("hidden_units", hidden_units)):
@@ -86,7 +81,7 @@ def dense_decoder(
     Returns:
         A functional `keras.Model`.
     """
-    _positive_int("latent_dim", latent_dim)
+    positive_int("latent_dim", latent_dim)
     output_shape = _shape("output_shape", output_shape)
     inputs = keras.Input(shape=(latent_dim,), name="latent")
     x = inputs
@@ -128,7 +123,7 @@ def conv_encoder(
     """
     input_shape = _shape("input_shape", input_shape)
     image_shape = _image_shape("input_shape", input_shape)
-    _positive_int("output_dim", output_dim)
+    positive_int("output_dim", output_dim)
     inputs = keras.Input(shape=input_shape, name="inputs")
     x = keras.layers.Reshape(image_shape, name="to_image")(inputs)
     for index, count in enumerate(_units("filters", filters)):
@@ -170,7 +165,7 @@ def conv_decoder(
     Returns:
         A functional `keras.Model`.
     """
-    _positive_int("latent_dim", latent_dim)
+    positive_int("latent_dim", latent_dim)
     output_shape = _shape("output_shape", output_shape)
     height, width, channels = _image_shape("output_shape", output_shape)
     filters = _units("filters", filters)

@@ -208,6 +208,8 @@ class CharLanguageModel(keras.Model):
 
     def encode(self, text):
         """The ids of the characters of `text` (0 for unknown ones), int32."""
+        if not isinstance(text, str):
+            raise TypeError(f"`text` must be a string, got {type(text).__name__}.")
         return np.array([self._index.get(c, 0) for c in text], dtype=np.int32)
 
     def decode(self, ids):
@@ -300,6 +302,7 @@ class CharLanguageModel(keras.Model):
         Returns:
             The new ids, int32 of shape `(batch, length)`.
         """
+        length = argument_checks.positive_int("length", length)
         prompt = ops.convert_to_tensor(prompt)
         noise = keras.random.uniform((ops.shape(prompt)[0], length), seed=seed)
         return self.generate_from_noise(prompt, noise, temperature)
@@ -313,8 +316,8 @@ class CharLanguageModel(keras.Model):
         Returns:
             The new text only, a `str`.
         """
-        if not prompt:
-            raise ValueError("`prompt` must be a non-empty string.")
+        if not isinstance(prompt, str) or not prompt:
+            raise ValueError(f"`prompt` must be a non-empty string, got {prompt!r}.")
         ids = self.generate(self.encode(prompt)[None], length, temperature, seed)
         return self.decode(ops.convert_to_numpy(ids)[0])
 

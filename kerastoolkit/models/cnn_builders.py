@@ -9,6 +9,8 @@ and the head. Layers are named `block<n>_...` (or `stage<s>_block<b>_...`), so
 
 import keras
 
+from kerastoolkit.layers.argument_checks import positive_int
+
 _APPLICATION_NAMES = (
     "ConvNeXtTiny",
     "DenseNet121",
@@ -34,12 +36,6 @@ _APPLICATION_NAMES = (
 any constructor taking `include_top`, `weights` and `input_shape` works)."""
 
 
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
-    return value
-
-
 def _image_shape(input_shape):
     shape = tuple(input_shape)
     if len(shape) != 3:
@@ -57,7 +53,7 @@ def _filters(name, filters):
     if not filters:
         raise ValueError(f"`{name}` must hold at least one value, got ().")
     for value in filters:
-        _positive_int(name, value)
+        positive_int(name, value)
     return filters
 
 
@@ -101,8 +97,8 @@ def plain_cnn(
     """
     input_shape = _image_shape(input_shape)
     filters = _filters("filters", filters)
-    _positive_int("convs_per_block", convs_per_block)
-    _positive_int("kernel_size", kernel_size)
+    positive_int("convs_per_block", convs_per_block)
+    positive_int("kernel_size", kernel_size)
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"`dropout` must be in [0, 1), got {dropout!r}.")
     images = keras.Input(shape=input_shape, name="images")
@@ -206,7 +202,7 @@ def small_resnet(
     """
     input_shape = _image_shape(input_shape)
     filters = _filters("filters", filters)
-    _positive_int("blocks_per_stage", blocks_per_stage)
+    positive_int("blocks_per_stage", blocks_per_stage)
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"`dropout` must be in [0, 1), got {dropout!r}.")
     images = keras.Input(shape=input_shape, name="images")

@@ -4,6 +4,7 @@ augmentation, a convolutional backbone and a softmax head in one model."""
 import keras
 from keras import ops
 
+from kerastoolkit.layers import argument_checks
 from kerastoolkit.models.submodel_config import serialize_submodel
 
 POOLINGS = ("avg", "max", "flatten")
@@ -262,6 +263,9 @@ class ImageClassifier(keras.Model):
         )
 
     def call(self, inputs, training=False, mask=None):
+        argument_checks.tensor_argument(
+            "images", inputs, ndim=len(self.image_shape) + 1, kinds=("int", "float")
+        )
         # Keras's random image layers default to `training=True`; a plain call
         # (and the exported `serve` endpoint, which passes no `training`) must
         # not augment.

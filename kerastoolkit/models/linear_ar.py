@@ -7,6 +7,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from kerastoolkit.layers.argument_checks import finite_array
+
 _LOG_2PI = math.log(2.0 * math.pi)
 _YULE_WALKER_METHODS = ("unbiased", "adjusted", "mle")
 _CRITERIA = ("aic", "bic")
@@ -19,17 +21,7 @@ def _order(value):
 
 
 def _as_series(series, name="series", min_length=1):
-    x = np.asarray(series)
-    if x.ndim != 1:
-        raise ValueError(f"`{name}` must be a 1-D array, got shape {x.shape}.")
-    x = np.asarray(x, dtype=np.float64)
-    if len(x) < min_length:
-        raise ValueError(
-            f"`{name}` must hold at least {min_length} values, got {len(x)}."
-        )
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"`{name}` holds NaN or infinite values.")
-    return x
+    return finite_array(name, series, ndim=1, min_length=min_length, unit="values")
 
 
 def _toeplitz(first_column):

@@ -6,29 +6,17 @@ import keras
 import numpy as np
 from keras import ops
 
+from kerastoolkit.layers.argument_checks import finite_array, positive_int
+
 _LOG_2PI = math.log(2.0 * math.pi)
 # Rows per block when accumulating the covariance: bounds the centred copy.
 _BLOCK_ROWS = 8192
 
 
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
-    return int(value)
-
-
 def _as_float64_matrix(x, name="x"):
-    x = np.asarray(x)
-    if x.ndim != 2:
-        raise ValueError(
-            f"`{name}` must be a 2-D array (samples, features), got shape {x.shape}."
-        )
-    if x.shape[0] < 2:
-        raise ValueError(f"`{name}` must hold at least 2 samples, got {x.shape[0]}.")
-    x = np.asarray(x, dtype=np.float64)
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"`{name}` holds NaN or infinite values.")
-    return x
+    return finite_array(
+        name, x, ndim=2, min_length=2, shape_hint="(samples, features)", unit="samples"
+    )
 
 
 def _covariance_operator(x, mean, eigenpairs=True):
@@ -190,7 +178,7 @@ class ProbabilisticPCA(keras.Model):
 
     def __init__(self, latent_dim, kernel_initializer="random_normal", **kwargs):
         super().__init__(**kwargs)
-        self.latent_dim = _positive_int("latent_dim", latent_dim)
+        self.latent_dim = positive_int("latent_dim", latent_dim)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
 
     def build(self, input_shape):
@@ -343,7 +331,7 @@ class ProbabilisticPCA(keras.Model):
         """
         if not self.built:
             raise ValueError("The model must be built (fit) before sampling.")
-        num_samples = _positive_int("num_samples", num_samples)
+        num_samples = positive_int("num_samples", num_samples)
         generator = (
             seed
             if isinstance(seed, keras.random.SeedGenerator)
@@ -461,7 +449,7 @@ class ProbabilisticPCA(keras.Model):
             first iteration and after each one (a list of floats), and
             `converged` (bool).
         """
-        max_iter = _positive_int("max_iter", max_iter)
+        max_iter = positive_int("max_iter", max_iter)
         if not tol >= 0:
             raise ValueError(f"`tol` must be non-negative, got {tol!r}.")
         x = self._prepare_numpy_fit(x)

@@ -55,6 +55,7 @@ def make_strategy(name="default", devices=None):
                 "`strategy`='multi_worker' needs the TF_CONFIG environment variable "
                 "(the cluster's worker addresses and this worker's index)."
             )
+        _patch_keras_fit_for_multi_worker()
         return tf.distribute.MultiWorkerMirroredStrategy()
     resolver = tf.distribute.cluster_resolver.TPUClusterResolver(
         tpu=os.environ.get("TPU_NAME", "")
@@ -154,3 +155,45 @@ def sum_over_replicas(value):
     return tf.distribute.get_replica_context().all_reduce(
         tf.distribute.ReduceOp.SUM, value
     )
+
+
+def _patch_keras_fit_for_multi_worker():
+    """Makes Keras 3.15 `fit` work under MultiWorkerMirroredStrategy.
+
+    Two bugs (keras-team/keras#20585): `fit` builds the model from one batch
+    it gets with an eager `strategy.reduce` of the per-replica batch, which
+    fails; and it averages each step's logs over workers with
+    `strategy.reduce("MEAN", v, axis=0)`, which fails on scalars. Build from
+    this worker's local batch, and average the logs over replicas (axis=None).
+    """
+    from keras.src.backend.tensorflow import trainer as tf_trainer
+
+    if getattr(tf_trainer, "_kerastoolkit_multi_worker_fix", False):
+        return
+    multi_worker = tf_trainer._collective_all_reduce_multi_worker
+    reduce_per_replica = tf_trainer.reduce_per_replica
+
+    def reduce_logs(values, strategy, reduction):
+        if reduction in ("auto", "mean") and multi_worker(strategy):
+            return tf.nest.map_structure(
+                lambda v: strategy.reduce("MEAN", v, axis=None), values
+            )
+        return reduce_per_replica(values, strategy, reduction)
+
+    symbolic_build = tf_trainer.TensorFlowTrainer._maybe_symbolic_build
+
+    def build_from_local_batch(self, iterator=None, data_batch=None):
+        strategy = self._distribute_strategy
+        if iterator is None or strategy is None or not multi_worker(strategy):
+            return symbolic_build(self, iterator=iterator, data_batch=data_batch)
+        for _, _, it in iterator:
+            data_batch = tf.nest.map_structure(
+                lambda v: strategy.experimental_local_results(v)[0], next(it)
+            )
+            break
+        with strategy.scope():
+            self._symbolic_build(data_batch=data_batch)
+
+    tf_trainer.reduce_per_replica = reduce_logs
+    tf_trainer.TensorFlowTrainer._maybe_symbolic_build = build_from_local_batch
+    tf_trainer._kerastoolkit_multi_worker_fix = True
