@@ -1,0 +1,1 @@
+"""Reinforcement learning demos: deep Q-learning on gymnasium environments."""

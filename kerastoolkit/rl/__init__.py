@@ -1,0 +1,46 @@
+"""Deep Q-learning on gymnasium: replay buffers, Q-networks, the DQN agent,
+environments and the explicit training loop.
+
+Example:
+
+```python
+from kerastoolkit.rl import evaluate_policy, train_dqn
+
+result = train_dqn(env_id="CartPole-v1", seed=0, double_dqn=True)
+print(evaluate_policy(result["agent"], "CartPole-v1", episodes=100).mean())
+result["agent"].export_policy("saved_models/cartpole_dqn")
+```
+"""
+
+from kerastoolkit.rl.dqn_agent import DQNAgent, huber, linear_epsilon
+from kerastoolkit.rl.environments import is_atari, make_env
+from kerastoolkit.rl.prioritized_replay_buffer import PrioritizedReplayBuffer
+from kerastoolkit.rl.q_network import (
+    build_mlp_q_network,
+    build_nature_cnn_q_network,
+    build_q_network,
+)
+from kerastoolkit.rl.replay_buffer import ReplayBuffer
+from kerastoolkit.rl.training_loop import (
+    DEFAULTS,
+    dqn_settings,
+    evaluate_policy,
+    train_dqn,
+)
+
+__all__ = [
+    "DEFAULTS",
+    "DQNAgent",
+    "PrioritizedReplayBuffer",
+    "ReplayBuffer",
+    "build_mlp_q_network",
+    "build_nature_cnn_q_network",
+    "build_q_network",
+    "dqn_settings",
+    "evaluate_policy",
+    "huber",
+    "is_atari",
+    "linear_epsilon",
+    "make_env",
+    "train_dqn",
+]

@@ -1,0 +1,97 @@
+"""The DQN demo end to end: a quick run writes the learning curve, evaluation
+tables, TensorBoard logs and a greedy-policy SavedModel that serves the same
+actions as the trained network, without kerastoolkit."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from applications import runner
+from applications.rl.dqn_cartpole.config import ZOO_SETTINGS, Config
+from applications.rl.dqn_cartpole.train import smoothed_curve, train_and_evaluate
+from kerastoolkit.testing import serving_process
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("dqn_cartpole")
+    record = runner.run(
+        "dqn_cartpole",
+        quick=True,
+        overrides={
+            "output_dir": str(root / "run"),
+            "export_dir": str(root / "saved"),
+            "verbose": 0,
+        },
+    )
+    return root, record
+
+
+def test_quick_run_writes_curve_tables_logs_and_checkpoint(quick_run):
+    root, record = quick_run
+    run = root / "run"
+    metrics = json.loads((run / "metrics.json").read_text())["metrics"]
+    assert metrics == record["metrics"]
+    for name in (
+        "report.md",
+        "learning_curve.png",
+        "evaluation.csv",
+        "evaluation.md",
+        "episodes_seed_0.npz",
+        "models/q_network_seed_0.keras",
+        "checkpoints/seed_0/checkpoint.pkl",
+    ):
+        assert (run / name).exists(), name
+    assert list((run / "tensorboard" / "seed_0").glob("events.out.tfevents.*"))
+    rows = (run / "evaluation.csv").read_text().splitlines()
+    assert rows[0].startswith("seed,episodes,mean") and len(rows) == 2
+    episodes = np.load(run / "episodes_seed_0.npz")
+    assert len(episodes["eval_returns"]) == 2
+    assert metrics["eval_mean_return_seed_0"] == pytest.approx(
+        episodes["eval_returns"].mean()
+    )
+    assert episodes["end_steps"][-1] <= 2000 and np.all(
+        np.diff(episodes["end_steps"]) > 0
+    )
+    assert metrics["seeds_solved"] == float(metrics["eval_mean_return"] >= 475.0)
+
+
+def test_served_policy_matches_the_trained_network(quick_run):
+    root, record = quick_run
+    path = record["metrics"]["saved_model"]
+    assert path.endswith("saved/1")
+    network = keras.saving.load_model(
+        root / "run" / "models" / "q_network_seed_0.keras", safe_mode=True
+    )
+    observations = np.random.default_rng(0).uniform(-0.3, 0.3, (7, 4)).astype("float32")
+    server = serving_process()
+    for rows in (observations[:1], observations):
+        actions, q_values = server.serve(path, {"observations": rows})
+        expected = np.asarray(network(rows))
+        np.testing.assert_allclose(q_values, expected, rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(actions, expected.argmax(axis=1))
+
+
+def test_smoothed_curve_averages_the_last_episodes():
+    curve = smoothed_curve([10, 20, 30], [1.0, 2.0, 6.0], [5, 10, 25, 40], window=2)
+    np.testing.assert_allclose(curve, [np.nan, 1.0, 1.5, 4.0])
+
+
+def test_presets_and_strategy(tmp_path):
+    assert Config().total_steps == 50_000 and Config().seeds == (0, 1, 2)
+    pong = Config.for_env("ALE/Pong-v5")
+    assert (
+        pong.train_freq == 4
+        and pong.buffer_size == ZOO_SETTINGS["atari"]["buffer_size"]
+    )
+    assert Config.for_env("Acrobot-v1").target_update_interval == 250
+    with pytest.raises(ValueError, match="`env_id`"):
+        Config.for_env("Pendulum-v1")
+    with pytest.raises(ValueError, match="`strategy`"):
+        train_and_evaluate(
+            Config(
+                strategy="mirrored", output_dir=str(tmp_path), export_dir=str(tmp_path)
+            )
+        )
