@@ -30,6 +30,7 @@ def export_saved_model(
     endpoints=None,
     examples=None,
     example_imports=(),
+    track=(),
 ):
     """Writes `model` to `export_root/<version>/` as a SavedModel.
 
@@ -56,6 +57,8 @@ def export_saved_model(
             `assets.extra/` for `kerastoolkit.testing.check_serving_examples`.
         example_imports: modules the serving process needs for `examples`
             (only "tensorflow_text", for in-graph tokenizers).
+        track: extra resources the endpoints use that Keras' model tracking
+            does not reach (e.g. a tokenizer's `tf.lookup` tables).
 
     Returns:
         The `pathlib.Path` of the written version directory.
@@ -93,6 +96,8 @@ def export_saved_model(
             from keras.src.export.export_utils import get_input_signature
 
             input_signature = get_input_signature(model)
+        for resource in track:
+            archive.track(resource)
         archive.track_and_add_endpoint("serve", model, input_signature)
         for name, (fn, signature) in (endpoints or {}).items():
             archive.add_endpoint(name, fn, input_signature=signature)

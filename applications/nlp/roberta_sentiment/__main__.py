@@ -1,0 +1,3 @@
+from applications.runner import main
+
+main("roberta_sentiment")

@@ -1,0 +1,97 @@
+"""Pretrain a small RoBERTa on local text, fine-tune on SST-2 and MR vs from scratch."""
+
+import dataclasses
+
+
+@dataclasses.dataclass
+class Config:
+    # Where the text data sets are ("" = KERASTOOLKIT_DATA_DIR, then the cache).
+    data_dir: str = ""
+    # A checkpoint to fine-tune instead of pretraining here: a KerasHub preset
+    # name ("roberta_base_en", downloaded), a KerasHub preset directory, or a
+    # Hugging Face RoBERTa directory (config.json, model.safetensors, vocab.json,
+    # merges.txt). "" = pretrain locally (or reuse `pretrained_dir`).
+    preset: str = ""
+    # Where the locally pretrained preset goes ("" = <output_dir>/pretrained); a
+    # directory that already holds a preset is reused, not pretrained again.
+    pretrained_dir: str = ""
+    # Byte-level BPE vocabulary size of the locally trained tokenizer.
+    vocabulary_size: int = 8000
+    # Transformer layers of the local model.
+    num_layers: int = 2
+    # Attention heads.
+    num_heads: int = 4
+    # Model width.
+    hidden_dim: int = 128
+    # Feed-forward width.
+    intermediate_dim: int = 512
+    # Longest input the position table allows (the checkpoint's sequence length).
+    max_sequence_length: int = 128
+    # Packed length for pretraining (most pretraining sentences are shorter).
+    pretrain_sequence_length: int = 48
+    # Passes over the unlabelled corpus, each with fresh masking.
+    pretrain_epochs: int = 2
+    # Sentences per pretraining step.
+    pretrain_batch_size: int = 64
+    # Peak AdamW learning rate of pretraining.
+    pretrain_learning_rate: float = 5e-4
+    # Use at most N corpus sentences for pretraining (0 = all, about 74,000).
+    pretrain_max_sentences: int = 0
+    # Fine-tuning data sets: "sst2" (official train/dev/test), "mr" (fixed split).
+    datasets: tuple[str, ...] = ("sst2", "mr")
+    # One fine-tuning run per seed and starting point.
+    seeds: tuple[int, ...] = (0, 1, 2)
+    # Packed length for fine-tuning (lowered from max_sequence_length).
+    sequence_length: int = 64
+    # Most fine-tuning epochs (early stopping on validation accuracy may stop sooner).
+    epochs: int = 3
+    # Sentences per fine-tuning step.
+    batch_size: int = 32
+    # Peak AdamW learning rate of fine-tuning (LinearWarmupDecay).
+    learning_rate: float = 2e-4
+    # Share of the fine-tuning steps spent warming up.
+    warmup_fraction: float = 0.06
+    # Decoupled weight decay (not on biases and LayerNorm).
+    weight_decay: float = 0.01
+    # Layer-wise learning-rate decay factor (1.0 = the same rate everywhere).
+    layer_decay: float = 0.9
+    # Dropout of the classification head.
+    dropout: float = 0.1
+    # Epochs without a better validation accuracy before stopping.
+    patience: int = 1
+    # Use only the first N training sentences of each data set (0 = all).
+    train_size: int = 0
+    # Evaluate on the first N test sentences (0 = all).
+    test_size: int = 0
+    # Seed of the pretraining and of the MR validation split.
+    seed: int = 0
+    # Keras progress output: 0 silent, 2 one line per epoch.
+    verbose: int = 2
+    # Where metrics, tables, plots and the pretrained preset go.
+    output_dir: str = "runs/roberta_sentiment"
+    # SavedModel base directory of the raw-text classifier (versions 1, 2, ...).
+    export_dir: str = "saved_models/roberta_sentiment"
+    # Distribution strategy name (kerastoolkit.training.distribution).
+    strategy: str = "default"
+
+    @classmethod
+    def quick(cls):
+        """A smoke run: a 1-layer model pretrained on 600 sentences, 1 seed."""
+        return cls(
+            vocabulary_size=400,
+            num_layers=1,
+            num_heads=2,
+            hidden_dim=32,
+            intermediate_dim=64,
+            max_sequence_length=40,
+            pretrain_sequence_length=24,
+            pretrain_epochs=1,
+            pretrain_max_sentences=600,
+            seeds=(0,),
+            sequence_length=32,
+            epochs=1,
+            learning_rate=1e-3,
+            train_size=200,
+            test_size=100,
+            verbose=0,
+        )
