@@ -1,0 +1,1 @@
+"""English-to-German translation on Multi30k: attention LSTM, Transformer, sacreBLEU."""

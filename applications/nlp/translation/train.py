@@ -1,0 +1,329 @@
+"""Trains the attention LSTM and the Transformer on Multi30k En->De, scores
+greedy and beam-search translations of test2016 with sacreBLEU, exports
+string-in, string-out SavedModels."""
+
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import sacrebleu
+import tensorflow as tf
+from keras import ops
+
+from applications.plots import plot_learning_curves
+from kerastoolkit.datasets import multi30k
+from kerastoolkit.export import export_saved_model
+from kerastoolkit.text.sequence_decoding import translate_ids
+from kerastoolkit.text.subword_tokenizer import SubwordTokenizer
+from kerastoolkit.training.callbacks import default_callbacks
+from kerastoolkit.training.learning_rate_schedules import InverseSqrtWarmup
+
+# Text-only systems on Multi30k En->De test2016 (BLEU).
+PUBLISHED = {
+    "attention NMT, text only (Elliott and Kadar 2017)": 35.5,
+    "small Transformers (range reported)": "38-41",
+}
+
+MODELS = ("transformer", "seq2seq")
+LABELS = {"transformer": "Transformer", "seq2seq": "attention LSTM"}
+
+
+def _masked_crossentropy(pad_id, label_smoothing):
+    """Label-smoothed cross-entropy averaged over the non-padding tokens.
+
+    With the smoothed target q = (1 - eps) onehot(y) + eps / V,
+    -sum_v q_v log p_v = (1 - eps) (-log p_y) + eps mean_v(-log p_v).
+    """
+
+    def loss(y_true, y_pred):
+        y_true = ops.cast(y_true, "int32")
+        log_probs = ops.log_softmax(ops.cast(y_pred, "float32"), axis=-1)
+        nll = -ops.squeeze(ops.take_along_axis(log_probs, y_true[..., None], -1), -1)
+        per_token = nll
+        if label_smoothing:
+            smooth = -ops.mean(log_probs, axis=-1)
+            per_token = (1.0 - label_smoothing) * nll + label_smoothing * smooth
+        mask = ops.cast(ops.not_equal(y_true, pad_id), "float32")
+        return ops.sum(per_token * mask) / ops.maximum(ops.sum(mask), 1.0)
+
+    return loss
+
+
+class _TimeBudget(keras.callbacks.Callback):
+    """Stops `fit` at the end of the batch that exceeds `minutes` of training."""
+
+    def __init__(self, minutes):
+        super().__init__()
+        self.minutes = minutes
+        self.stopped_early = False
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.minutes and time.perf_counter() - self.start > 60 * self.minutes:
+            self.stopped_early = True
+            self.model.stop_training = True
+
+
+def _tokenize(tokenizer, texts, max_tokens):
+    ids = tf.function(tokenizer.tokenize)(tf.constant(texts))
+    return ids[:, :max_tokens]
+
+
+def _examples(tokenizer, english, german, max_tokens):
+    """Teacher-forcing triples: source, [START] + target, target + [END]."""
+    source = _tokenize(tokenizer, english, max_tokens)
+    target = _tokenize(tokenizer, german, max_tokens)
+    rows = target.nrows()
+    start = tf.fill([rows, 1], tokenizer.start_id)
+    end = tf.fill([rows, 1], tokenizer.end_id)
+    target_in = tf.concat([start, target], axis=1)
+    target_out = tf.concat([target, end], axis=1)
+    return source, target_in, target_out
+
+
+def _unpadded(*sequences):
+    # Padding (id 0) is only ever at the end of a row.
+    return tuple(
+        sequence[: tf.reduce_sum(tf.cast(tf.not_equal(sequence, 0), tf.int32))]
+        for sequence in sequences
+    )
+
+
+def _batches(examples, batch_size, shuffle_seed=None):
+    dense = tuple(ids.to_tensor() for ids in examples)
+    dataset = tf.data.Dataset.from_tensor_slices(dense).map(_unpadded)
+    if shuffle_seed is not None:
+        dataset = dataset.shuffle(int(dense[0].shape[0]), seed=shuffle_seed)
+        # Sentences of similar length share a batch: less padding.
+        dataset = dataset.bucket_by_sequence_length(
+            lambda source, target_in, target_out: tf.shape(target_in)[0],
+            bucket_boundaries=[10, 13, 16, 20, 25, 32],
+            bucket_batch_sizes=[batch_size] * 7,
+        )
+    else:
+        dataset = dataset.padded_batch(batch_size)
+    dataset = dataset.map(
+        lambda source, target_in, target_out: (
+            {"source": source, "target": target_in},
+            target_out,
+        )
+    )
+    return dataset.prefetch(2)
+
+
+def build_transformer(config, vocabulary_size):
+    from kerastoolkit.models.transformer_translator import TransformerTranslator
+
+    return TransformerTranslator(
+        vocabulary_size,
+        vocabulary_size,
+        max_length=max(config.max_tokens, config.max_decode_length) + 2,
+        num_layers=config.num_layers,
+        hidden_dim=config.hidden_dim,
+        num_heads=config.num_heads,
+        intermediate_dim=config.intermediate_dim,
+        dropout=config.dropout,
+    )
+
+
+def build_seq2seq(config, vocabulary_size):
+    from kerastoolkit.models.seq2seq_translator import Seq2SeqTranslator
+
+    return Seq2SeqTranslator(
+        vocabulary_size,
+        vocabulary_size,
+        embedding_dim=config.seq2seq_embedding_dim,
+        units=config.seq2seq_units,
+        attention=config.seq2seq_attention,
+        dropout=config.seq2seq_dropout,
+    )
+
+
+def _compile(model, name, config, pad_id):
+    if name == "transformer":
+        schedule = InverseSqrtWarmup(
+            config.hidden_dim, config.warmup_steps, config.learning_rate_scale
+        )
+        optimizer = keras.optimizers.Adam(
+            schedule, beta_1=0.9, beta_2=0.98, epsilon=1e-9
+        )
+        smoothing = config.label_smoothing
+    else:
+        optimizer = keras.optimizers.Adam(config.seq2seq_learning_rate, clipnorm=1.0)
+        smoothing = 0.0
+    model.compile(optimizer=optimizer, loss=_masked_crossentropy(pad_id, smoothing))
+
+
+def translator_function(model, tokenizer, max_length, beam_size, length_penalty):
+    """A `tf.function` from English strings `(batch,)` to German strings."""
+    # Longer sources are cut to what the position embeddings cover.
+    max_source_tokens = getattr(model, "max_length", 10**6) - 1
+
+    def translate(english):
+        source = tokenizer.tokenize(english)[:, :max_source_tokens]
+        source = source.to_tensor(default_value=tokenizer.pad_id)
+        # An empty sentence still gets one (padding) position to attend to.
+        source = tf.pad(source, [[0, 0], [0, 1]])
+        ids = translate_ids(
+            model,
+            source,
+            max_length,
+            tokenizer.start_id,
+            tokenizer.end_id,
+            beam_size=beam_size,
+            length_penalty=length_penalty,
+            pad_id=tokenizer.pad_id,
+        )
+        return tokenizer.detokenize(ids)
+
+    return tf.function(translate, input_signature=[tf.TensorSpec([None], tf.string)])
+
+
+def _translate_all(translate, sentences, batch_size=100):
+    outputs = []
+    for start in range(0, len(sentences), batch_size):
+        batch = tf.constant(sentences[start : start + batch_size])
+        outputs += [text.decode("utf-8") for text in translate(batch).numpy()]
+    return outputs
+
+
+def _example_table(english, references, translations, count):
+    columns = list(translations)
+    lines = [
+        "| English | reference German | " + " | ".join(columns) + " |",
+        "|---" * (2 + len(columns)) + "|",
+    ]
+    for i in range(min(count, len(english))):
+        cells = [english[i], references[i]] + [translations[c][i] for c in columns]
+        lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def train_and_evaluate(config):
+    """Trains the chosen models, then scores test2016 with sacreBLEU.
+
+    BLEU is sacreBLEU's corpus BLEU (default 13a tokenization, mixed case) of
+    the detokenised output against the raw references, for greedy and
+    beam-search decoding of each model; the signature is stored.
+
+    Returns:
+        Metrics: BLEU per model and decoder, validation loss, training
+        seconds, epochs, parameters, decoding seconds and the SavedModel
+        paths.
+    """
+    names = [name.strip() for name in config.models.split(",") if name.strip()]
+    if not names or set(names) - set(MODELS):
+        raise ValueError(
+            f"`models` must name some of {MODELS}, comma-separated, got "
+            f"{config.models!r}."
+        )
+    keras.utils.set_random_seed(config.seed)
+    output_dir = Path(config.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    data = multi30k.load_data(data_dir=config.data_dir or None)
+    train_en, train_de = data["train"]
+    if config.train_size:
+        train_en, train_de = (
+            train_en[: config.train_size],
+            train_de[: config.train_size],
+        )
+    test_en, test_de = data["test"]
+    if config.test_size:
+        test_en, test_de = test_en[: config.test_size], test_de[: config.test_size]
+
+    # One vocabulary for both languages, learnt from the training split only.
+    tokenizer = SubwordTokenizer.train(train_en + train_de, config.vocabulary_size)
+    vocabulary_size = tokenizer.vocabulary_size()
+    train = _examples(tokenizer, train_en, train_de, config.max_tokens)
+    val = _examples(tokenizer, *data["val"], config.max_tokens)
+    train_batches = _batches(train, config.batch_size, shuffle_seed=config.seed)
+    val_batches = _batches(val, 256)
+
+    metrics = {"vocabulary_size": vocabulary_size}
+    histories, translations = {}, {}
+    bleu = sacrebleu.metrics.BLEU()
+    for name in names:
+        build = build_transformer if name == "transformer" else build_seq2seq
+        model = build(config, vocabulary_size)
+        _compile(model, name, config, tokenizer.pad_id)
+        budget = _TimeBudget(
+            config.train_minutes
+            if name == "transformer"
+            else config.seq2seq_train_minutes
+        )
+        start, cpu_start = time.perf_counter(), time.process_time()
+        history = model.fit(
+            train_batches,
+            epochs=config.epochs if name == "transformer" else config.seq2seq_epochs,
+            validation_data=val_batches,
+            callbacks=[
+                *default_callbacks(output_dir / name, patience=config.patience),
+                budget,
+            ],
+            verbose=config.verbose,
+        )
+        metrics[f"{name}_train_seconds"] = round(time.perf_counter() - start, 1)
+        # CPU seconds of this process: on a shared machine, less than 2x wall.
+        metrics[f"{name}_train_cpu_seconds"] = round(time.process_time() - cpu_start, 1)
+        metrics[f"{name}_epochs"] = len(history.history["loss"])
+        metrics[f"{name}_stopped_by_time_budget"] = float(budget.stopped_early)
+        metrics[f"{name}_val_loss"] = float(min(history.history["val_loss"]))
+        metrics[f"{name}_parameters"] = model.count_params()
+        histories[LABELS[name]] = history.history
+        model.save(output_dir / f"{name}.keras")
+
+        decoders = {
+            "greedy": (1, 0.0),
+            f"beam{config.beam_size}": (config.beam_size, config.length_penalty),
+        }
+        functions = {}
+        for decoder, (beam_size, alpha) in decoders.items():
+            translate = translator_function(
+                model, tokenizer, config.max_decode_length, beam_size, alpha
+            )
+            functions[decoder] = translate
+            start = time.perf_counter()
+            hypotheses = _translate_all(translate, test_en)
+            metrics[f"{name}_{decoder}_decode_seconds"] = round(
+                time.perf_counter() - start, 1
+            )
+            score = bleu.corpus_score(hypotheses, [test_de])
+            metrics[f"{name}_{decoder}_test2016_bleu"] = round(score.score, 2)
+            translations[f"{LABELS[name]} {decoder}"] = hypotheses
+            print(f"[translation] {name} {decoder}: {score}", flush=True)
+        # The exported signature decodes with beam search, in the graph.
+        serve = functions[f"beam{config.beam_size}"]
+        exported = export_saved_model(
+            model,
+            Path(config.export_dir) / name,
+            input_signature=[
+                {
+                    "source": tf.TensorSpec([None, None], tf.int32),
+                    "target": tf.TensorSpec([None, None], tf.int32),
+                }
+            ],
+            endpoints={"serving_default": (serve, [tf.TensorSpec([None], tf.string)])},
+            examples={"serving_default": np.array(test_en[:2])},
+            example_imports=("tensorflow_text",),
+        )
+        metrics[f"{name}_saved_model"] = str(exported)
+
+    metrics["sacrebleu_signature"] = str(bleu.get_signature())
+    print(f"[translation] sacreBLEU signature: {bleu.get_signature()}", flush=True)
+    (output_dir / "translations.md").write_text(
+        "# Example test2016 translations\n\n"
+        + _example_table(test_en, test_de, translations, config.num_examples)
+    )
+    for column, hypotheses in translations.items():
+        path = output_dir / f"test2016_{column.replace(' ', '_')}.de"
+        path.write_text("\n".join(hypotheses) + "\n")
+    plot_learning_curves(histories, output_dir / "learning_curves.png", ("loss",))
+    metrics["examples"] = str(output_dir / "translations.md")
+    return metrics
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit("Run `python -m applications run translation`.")
