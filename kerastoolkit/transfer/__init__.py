@@ -11,6 +11,13 @@ backbone = load_backbone("runs/fashion_mnist/model.keras")  # trained on task A
 classifier = ImageClassifier(backbone, num_classes=10)  # a new head for task B
 fine_tune(classifier, backbone, x, y, head_epochs=10, fine_tune_epochs=10)
 ```
+
+RoBERTa (KerasHub) lives in its own modules, imported from there so that this
+package does not load KerasHub: `roberta_checkpoints` (load from a KerasHub
+preset name or directory, or a local Hugging Face checkpoint),
+`roberta_fine_tuning` (layer-wise-decay AdamW, warm-up schedule, early
+stopping), `roberta_pretraining` (byte-level BPE + masked-LM pretraining saved
+as a preset) and `raw_text_serving` (SavedModels that take raw strings).
 """
 
 from kerastoolkit.transfer.backbone_loading import load_backbone, load_weights_checked
