@@ -16,6 +16,7 @@ def default_callbacks(
     mode="auto",
     resumable=True,
     save_freq="epoch",
+    tensorboard=True,
 ):
     """Returns the standard callbacks for a training run writing to `output_dir`.
 
@@ -30,7 +31,9 @@ def default_callbacks(
       `output_dir/checkpoints/best.keras`, so a crash mid-save never leaves a
       torn file;
     - `keras.callbacks.EarlyStopping` on `monitor` with `patience` epochs, which
-      restores the best weights at the end (skipped when `patience` is None).
+      restores the best weights at the end (skipped when `patience` is None);
+    - `keras.callbacks.TensorBoard` logs in `output_dir/tensorboard/` (when
+      `tensorboard`): `tensorboard --logdir runs/` shows every run's curves.
 
     Args:
         output_dir: the run's directory (created if missing).
@@ -40,6 +43,7 @@ def default_callbacks(
         resumable: include the resumable backup.
         save_freq: how often the backup saves: "epoch", or every `save_freq`
             batches (a positive integer) for long epochs.
+        tensorboard: write TensorBoard logs (epoch-level scalars).
 
     Returns:
         A list of callbacks for `model.fit(..., callbacks=...)`.
@@ -52,6 +56,8 @@ def default_callbacks(
         )
     if not isinstance(resumable, bool):
         raise ValueError(f"`resumable` must be True or False, got {resumable!r}.")
+    if not isinstance(tensorboard, bool):
+        raise ValueError(f"`tensorboard` must be True or False, got {tensorboard!r}.")
     output_dir = Path(output_dir)
     (output_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
     callbacks = []
@@ -70,6 +76,12 @@ def default_callbacks(
             save_best_only=True,
         ),
     ]
+    if tensorboard:
+        callbacks.append(
+            keras.callbacks.TensorBoard(
+                str(output_dir / "tensorboard"), write_graph=False, profile_batch=0
+            )
+        )
     if patience is not None:
         callbacks.append(
             keras.callbacks.EarlyStopping(
