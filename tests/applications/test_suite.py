@@ -114,3 +114,12 @@ def test_same_seed_gives_the_same_metrics_bit_for_bit(suite_run, quick_runs, nam
     _, again = quick_runs(name)
     assert _deterministic(again["metrics"]) == _deterministic(first["metrics"])
     assert len(_deterministic(first["metrics"])) >= 3
+
+
+@pytest.mark.parametrize("name", sorted(runner.discover()))
+def test_each_demos_headline_is_one_of_its_metrics(quick_runs, name):
+    _, record = quick_runs(name)
+    key, value = suite._headline(name, record["metrics"])
+    headline = getattr(runner._module(name, "train"), "HEADLINE", None)
+    assert headline is None or key == headline, f"{name}: {headline} not in metrics"
+    assert isinstance(value, int | float) and not isinstance(value, bool)

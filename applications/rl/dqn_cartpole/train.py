@@ -10,6 +10,9 @@ from applications.plots import plt
 from kerastoolkit.rl.environments import make_env
 from kerastoolkit.rl.training_loop import evaluate_policy, train_dqn
 
+# The metric the demo suite's index shows for this demo.
+HEADLINE = "eval_mean_return"
+
 PUBLISHED = {
     # gymnasium's CartPole-v1 `reward_threshold`: "solved".
     "cartpole_v1_solved_threshold": 475.0,
