@@ -7,24 +7,13 @@ import keras
 import numpy as np
 import pytest
 
-from applications import runner
 from applications.generative.cyclegan.train import unpaired_batches, upsample_digits
 from kerastoolkit.testing import serving_process
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cyclegan")
-    record = runner.run(
-        "cyclegan",
-        quick=True,
-        overrides={
-            "output_dir": str(root / "run"),
-            "export_dir": str(root / "saved"),
-            "verbose": 0,
-        },
-    )
-    return root, record
+def quick_run(quick_runs):
+    return quick_runs("cyclegan")
 
 
 def test_quick_run_measures_content_style_and_cycle(quick_run):

@@ -10,25 +10,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from applications import runner
 from applications.generative.dcgan.config import Config
 from applications.generative.dcgan.train import build_gan
 from kerastoolkit.testing import check_config_roundtrip, serving_process
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("dcgan")
-    record = runner.run(
-        "dcgan",
-        quick=True,
-        overrides={
-            "output_dir": str(root / "run"),
-            "export_dir": str(root / "saved"),
-            "verbose": 0,
-        },
-    )
-    return root, record
+def quick_run(quick_runs):
+    return quick_runs("dcgan")
 
 
 def test_quick_run_writes_grids_curves_coverage_and_report(quick_run):

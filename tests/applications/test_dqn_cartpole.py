@@ -8,25 +8,14 @@ import keras
 import numpy as np
 import pytest
 
-from applications import runner
 from applications.rl.dqn_cartpole.config import ZOO_SETTINGS, Config
 from applications.rl.dqn_cartpole.train import smoothed_curve, train_and_evaluate
 from kerastoolkit.testing import serving_process
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("dqn_cartpole")
-    record = runner.run(
-        "dqn_cartpole",
-        quick=True,
-        overrides={
-            "output_dir": str(root / "run"),
-            "export_dir": str(root / "saved"),
-            "verbose": 0,
-        },
-    )
-    return root, record
+def quick_run(quick_runs):
+    return quick_runs("dqn_cartpole")
 
 
 def test_quick_run_writes_curve_tables_logs_and_checkpoint(quick_run):

@@ -14,22 +14,8 @@ from kerastoolkit.transfer.roberta_fine_tuning import predict_probabilities
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("roberta_sentiment")
-    record = runner.run(
-        "roberta_sentiment",
-        quick=True,
-        overrides={
-            "output_dir": str(root / "run"),
-            "export_dir": str(root / "saved"),
-            "datasets": ("sst2",),
-            "pretrain_max_sentences": 300,
-            "train_size": 96,
-            "test_size": 64,
-            "verbose": 0,
-        },
-    )
-    return root, record
+def quick_run(quick_runs):
+    return quick_runs("roberta_sentiment")
 
 
 def test_quick_run_writes_the_table_and_report(quick_run):

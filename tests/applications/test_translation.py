@@ -8,25 +8,14 @@ import numpy as np
 import pytest
 import sacrebleu
 
-from applications import runner
 from applications.nlp.translation.config import Config
 from kerastoolkit.datasets import multi30k
 from kerastoolkit.testing import serving_process
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("translation")
-    record = runner.run(
-        "translation",
-        quick=True,
-        overrides={
-            "output_dir": str(root / "run"),
-            "export_dir": str(root / "saved"),
-            "verbose": 0,
-        },
-    )
-    return root, record
+def quick_run(quick_runs):
+    return quick_runs("translation")
 
 
 def test_quick_run_scores_both_models_and_decoders(quick_run):

@@ -9,25 +9,14 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors
 
-from applications import runner
 from applications.nlp.word2vec.config import Config
 from applications.nlp.word2vec.train import load_corpus, tokenize, train_keras
 from kerastoolkit.testing import serving_process
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("word2vec")
-    record = runner.run(
-        "word2vec",
-        quick=True,
-        overrides={
-            "output_dir": str(root / "run"),
-            "export_dir": str(root / "saved"),
-            "verbose": 0,
-        },
-    )
-    return root, record
+def quick_run(quick_runs):
+    return quick_runs("word2vec")
 
 
 def test_tokenize_lower_cases_and_keeps_inner_apostrophes():

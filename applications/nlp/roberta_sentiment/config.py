@@ -76,8 +76,10 @@ class Config:
 
     @classmethod
     def quick(cls):
-        """A smoke run: a 1-layer model pretrained on 600 sentences, 1 seed."""
+        """A smoke run: a 1-layer model pretrained on 300 sentences, SST-2 only,
+        1 seed."""
         return cls(
+            datasets=("sst2",),
             vocabulary_size=400,
             num_layers=1,
             num_heads=2,
@@ -86,12 +88,12 @@ class Config:
             max_sequence_length=40,
             pretrain_sequence_length=24,
             pretrain_epochs=1,
-            pretrain_max_sentences=600,
+            pretrain_max_sentences=300,
             seeds=(0,),
             sequence_length=32,
             epochs=1,
             learning_rate=1e-3,
-            train_size=200,
-            test_size=100,
+            train_size=96,
+            test_size=64,
             verbose=0,
         )
