@@ -4,7 +4,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from kerastoolkit.models.gan import _optimizer
+from kerastoolkit.models.adversarial_model import AdversarialModel
 from kerastoolkit.models.submodel_config import serialize_submodel
 from kerastoolkit.training.distribution import scale_loss_for_replicas
 
@@ -141,7 +141,7 @@ def patch_discriminator(
 
 
 @keras.saving.register_keras_serializable(package="kerastoolkit")
-class CycleGAN(keras.Model):
+class CycleGAN(AdversarialModel):
     """Unpaired translation between two image domains X and Y.
 
     Two generators, `G: X -> Y` and `F: Y -> X`, and two discriminators,
@@ -267,55 +267,6 @@ class CycleGAN(keras.Model):
         """The trainable variables of `D_X` and `D_Y`."""
         return self.discriminator_x.trainable_variables + (
             self.discriminator_y.trainable_variables
-        )
-
-    def compile(
-        self, generator_optimizer="adam", discriminator_optimizer="adam", **kwargs
-    ):
-        """One optimizer for both generators, one for both discriminators.
-
-        Args:
-            generator_optimizer: optimizer (or name/config) of `G` and `F`.
-            discriminator_optimizer: optimizer of `D_X` and `D_Y`.
-            **kwargs: further `keras.Model.compile` arguments (no `loss`,
-                `optimizer` or `metrics`).
-        """
-        for forbidden in ("loss", "optimizer", "metrics"):
-            if kwargs.get(forbidden) is not None:
-                raise ValueError(
-                    f"CycleGAN.compile takes no `{forbidden}`: pass "
-                    "`generator_optimizer` and `discriminator_optimizer`."
-                )
-            kwargs.pop(forbidden, None)
-        self.generator_optimizer = _optimizer(
-            generator_optimizer, "generator_optimizer"
-        )
-        self.discriminator_optimizer = _optimizer(
-            discriminator_optimizer, "discriminator_optimizer"
-        )
-        super().compile(optimizer=self.discriminator_optimizer, **kwargs)
-        # Built now, so that a loaded model has slots for its saved state.
-        self.generator_optimizer.build(self.generator_variables)
-        self.discriminator_optimizer.build(self.discriminator_variables)
-
-    def get_compile_config(self):
-        if self.generator_optimizer is None:
-            return None
-        return {
-            "generator_optimizer": keras.optimizers.serialize(self.generator_optimizer),
-            "discriminator_optimizer": keras.optimizers.serialize(
-                self.discriminator_optimizer
-            ),
-        }
-
-    def compile_from_config(self, config):
-        self.compile(
-            generator_optimizer=keras.optimizers.deserialize(
-                config["generator_optimizer"]
-            ),
-            discriminator_optimizer=keras.optimizers.deserialize(
-                config["discriminator_optimizer"]
-            ),
         )
 
     @property

@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from kerastoolkit.models.adversarial_model import AdversarialModel
 from kerastoolkit.models.submodel_config import serialize_submodel
 from kerastoolkit.training.distribution import (
     draw_for_global_batch,
@@ -19,15 +20,8 @@ def _positive_int(name, value):
     return value
 
 
-def _optimizer(value, name):
-    optimizer = keras.optimizers.get(value)
-    if not isinstance(optimizer, keras.optimizers.Optimizer):
-        raise ValueError(f"`{name}` must be a Keras optimizer, got {value!r}.")
-    return optimizer
-
-
 @keras.saving.register_keras_serializable(package="kerastoolkit")
-class GAN(keras.Model):
+class GAN(AdversarialModel):
     """A generative adversarial network, optionally class-conditional.
 
     A generator `G` maps latent noise `z ~ N(0, I)` (and, when conditional, a
@@ -173,66 +167,19 @@ class GAN(keras.Model):
         self.built = True
 
     @property
+    def generator_variables(self):
+        """The generator's trainable variables."""
+        return self.generator.trainable_variables
+
+    @property
+    def discriminator_variables(self):
+        """The discriminator's trainable variables."""
+        return self.discriminator.trainable_variables
+
+    @property
     def conditional(self):
         """Whether the GAN is class-conditional."""
         return self.num_classes is not None
-
-    def compile(
-        self,
-        generator_optimizer="adam",
-        discriminator_optimizer="adam",
-        **kwargs,
-    ):
-        """Configures training with one optimizer per network.
-
-        Args:
-            generator_optimizer: optimizer (or name/config) of the generator.
-            discriminator_optimizer: optimizer of the discriminator.
-            **kwargs: further `keras.Model.compile` arguments
-                (`jit_compile`, `run_eagerly`, `steps_per_execution`); there
-                is no `loss` or `optimizer`: the losses are the GAN's own.
-        """
-        for forbidden in ("loss", "optimizer", "metrics"):
-            if kwargs.get(forbidden) is not None:
-                raise ValueError(
-                    f"GAN.compile takes no `{forbidden}`: the adversarial losses "
-                    "and trackers are built in; pass `generator_optimizer` and "
-                    "`discriminator_optimizer`."
-                )
-            kwargs.pop(forbidden, None)
-        self.generator_optimizer = _optimizer(
-            generator_optimizer, "generator_optimizer"
-        )
-        self.discriminator_optimizer = _optimizer(
-            discriminator_optimizer, "discriminator_optimizer"
-        )
-        # The base optimizer is the discriminator's: Keras then saves it once
-        # and fit's bookkeeping (iterations) has something to count.
-        super().compile(optimizer=self.discriminator_optimizer, **kwargs)
-        # Built now, so that a loaded `.keras` file finds the slots its saved
-        # optimizer state goes into.
-        self.generator_optimizer.build(self.generator.trainable_variables)
-        self.discriminator_optimizer.build(self.discriminator.trainable_variables)
-
-    def get_compile_config(self):
-        if self.generator_optimizer is None:
-            return None
-        return {
-            "generator_optimizer": keras.optimizers.serialize(self.generator_optimizer),
-            "discriminator_optimizer": keras.optimizers.serialize(
-                self.discriminator_optimizer
-            ),
-        }
-
-    def compile_from_config(self, config):
-        self.compile(
-            generator_optimizer=keras.optimizers.deserialize(
-                config["generator_optimizer"]
-            ),
-            discriminator_optimizer=keras.optimizers.deserialize(
-                config["discriminator_optimizer"]
-            ),
-        )
 
     def save_own_variables(self, store):
         # Keras does not save seed-generator states; the noise stream is part
