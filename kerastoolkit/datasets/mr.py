@@ -14,6 +14,7 @@ References:
 import numpy as np
 
 from kerastoolkit.datasets import data_location
+from kerastoolkit.layers.argument_checks import non_negative_int
 
 SPLITS = ("train", "test")
 
@@ -106,8 +107,7 @@ def split_indices(num_examples, test_fraction=DEFAULT_TEST_FRACTION, seed=DEFAUL
         raise ValueError(
             f"`test_fraction` must be a number in (0, 1), got {test_fraction!r}"
         )
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"`seed` must be a non-negative integer, got {seed!r}")
+    non_negative_int("seed", seed)
     num_test = int(round(test_fraction * num_examples))
     if not 0 < num_test < num_examples:
         raise ValueError(

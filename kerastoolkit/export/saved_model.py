@@ -8,6 +8,7 @@ import keras
 
 from kerastoolkit.export.saved_model_checks import check_endpoints
 from kerastoolkit.export.serving_examples import record_serving_examples
+from kerastoolkit.layers.argument_checks import positive_int
 
 
 def next_version(export_root):
@@ -79,8 +80,7 @@ def export_saved_model(
     root.mkdir(parents=True, exist_ok=True)
     if version is None:
         version = next_version(root)
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ValueError(f"`version` must be a positive integer, got {version!r}.")
+    version = positive_int("version", version)
     target = root / str(version)
     if target.exists():
         raise FileExistsError(

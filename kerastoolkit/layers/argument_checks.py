@@ -21,6 +21,57 @@ def positive_int(name, value):
     return int(value)
 
 
+def non_negative_int(name, value):
+    """Returns `value` as an `int`, or raises if it is not an integer >= 0.
+
+    Raises:
+        ValueError: e.g. "`pad_id` must be a non-negative integer, got -1."
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"`{name}` must be a non-negative integer, got {value!r}.")
+    return int(value)
+
+
+def _is_real(value):
+    return not isinstance(value, bool) and isinstance(value, numbers.Real)
+
+
+def positive_number(name, value):
+    """Returns `value` as a `float`, or raises if it is not a number > 0.
+
+    Raises:
+        ValueError: e.g. "`scale` must be a positive number, got 0."
+    """
+    if not _is_real(value) or not value > 0:
+        raise ValueError(f"`{name}` must be a positive number, got {value!r}.")
+    return float(value)
+
+
+def non_negative_number(name, value):
+    """Returns `value` as a `float`, or raises if it is not a number >= 0.
+
+    Raises:
+        ValueError: e.g. "`lambda_cycle` must be a non-negative number, got -1."
+    """
+    if not _is_real(value) or not value >= 0:
+        raise ValueError(f"`{name}` must be a non-negative number, got {value!r}.")
+    return float(value)
+
+
+def rate(name, value):
+    """Returns a rate in [0, 1) (dropout, a fraction) as a `float`, or raises.
+
+    Raises:
+        ValueError: e.g. "`dropout` must be a number in [0, 1), got 'high'." or
+            "`dropout` must be in [0, 1), got 1.0."
+    """
+    if not _is_real(value):
+        raise ValueError(f"`{name}` must be a number in [0, 1), got {value!r}.")
+    if not 0 <= value < 1:
+        raise ValueError(f"`{name}` must be in [0, 1), got {value!r}.")
+    return float(value)
+
+
 def boolean(name, value):
     """Returns `value`, or raises if it is not a `bool`.
 

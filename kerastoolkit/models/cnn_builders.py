@@ -9,7 +9,7 @@ and the head. Layers are named `block<n>_...` (or `stage<s>_block<b>_...`), so
 
 import keras
 
-from kerastoolkit.layers.argument_checks import positive_int
+from kerastoolkit.layers.argument_checks import positive_int, rate
 
 _APPLICATION_NAMES = (
     "ConvNeXtTiny",
@@ -99,8 +99,7 @@ def plain_cnn(
     filters = _filters("filters", filters)
     positive_int("convs_per_block", convs_per_block)
     positive_int("kernel_size", kernel_size)
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"`dropout` must be in [0, 1), got {dropout!r}.")
+    rate("dropout", dropout)
     images = keras.Input(shape=input_shape, name="images")
     x = images
     for b, width in enumerate(filters, start=1):
@@ -203,8 +202,7 @@ def small_resnet(
     input_shape = _image_shape(input_shape)
     filters = _filters("filters", filters)
     positive_int("blocks_per_stage", blocks_per_stage)
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"`dropout` must be in [0, 1), got {dropout!r}.")
+    rate("dropout", dropout)
     images = keras.Input(shape=input_shape, name="images")
     x = keras.layers.Conv2D(
         filters[0],

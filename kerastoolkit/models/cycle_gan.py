@@ -4,17 +4,12 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from kerastoolkit.layers.argument_checks import non_negative_number
 from kerastoolkit.models.adversarial_model import AdversarialModel
 from kerastoolkit.models.submodel_config import serialize_submodel
 from kerastoolkit.training.distribution import scale_loss_for_replicas
 
 ADVERSARIAL_LOSSES = ("lsgan", "non_saturating")
-
-
-def _non_negative(name, value):
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ValueError(f"`{name}` must be a non-negative number, got {value!r}.")
-    return float(value)
 
 
 def translation_generator(
@@ -237,8 +232,8 @@ class CycleGAN(AdversarialModel):
         self.generator_f = generator_f
         self.discriminator_x = discriminator_x
         self.discriminator_y = discriminator_y
-        self.lambda_cycle = _non_negative("lambda_cycle", lambda_cycle)
-        self.lambda_identity = _non_negative("lambda_identity", lambda_identity)
+        self.lambda_cycle = non_negative_number("lambda_cycle", lambda_cycle)
+        self.lambda_identity = non_negative_number("lambda_identity", lambda_identity)
         self.adversarial_loss = adversarial_loss
         self.generator_optimizer = None
         self.discriminator_optimizer = None

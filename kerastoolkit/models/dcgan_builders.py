@@ -16,11 +16,7 @@ References:
 
 import keras
 
-
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
-    return value
+from kerastoolkit.layers.argument_checks import positive_int, rate
 
 
 def _filters(filters):
@@ -28,7 +24,7 @@ def _filters(filters):
     if not filters:
         raise ValueError("`filters` must hold at least one value, got ().")
     for value in filters:
-        _positive_int("filters", value)
+        positive_int("filters", value)
     return filters
 
 
@@ -52,7 +48,7 @@ def _image_shape(image_shape, filters):
 
 def _num_classes(num_classes):
     if num_classes is not None:
-        _positive_int("num_classes", num_classes)
+        positive_int("num_classes", num_classes)
         if num_classes < 2:
             raise ValueError(
                 f"`num_classes` must be None or an integer >= 2, got {num_classes}."
@@ -97,11 +93,11 @@ def dcgan_generator(
         A functional `keras.Model`: `noise (batch, latent_dim)` (and
         `labels (batch,)`) to images `(batch, *image_shape)`.
     """
-    _positive_int("latent_dim", latent_dim)
+    positive_int("latent_dim", latent_dim)
     filters = _filters(filters)
     height, width, channels = _image_shape(image_shape, filters)
     num_classes = _num_classes(num_classes)
-    _positive_int("embedding_dim", embedding_dim)
+    positive_int("embedding_dim", embedding_dim)
     factor = 2 ** len(filters)
     noise = keras.Input((latent_dim,), name="noise")
     inputs = noise
@@ -180,8 +176,7 @@ def dcgan_discriminator(
     filters = _filters(filters)
     height, width, channels = _image_shape(image_shape, filters)
     num_classes = _num_classes(num_classes)
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"`dropout` must be in [0, 1), got {dropout!r}.")
+    rate("dropout", dropout)
     images = keras.Input((height, width, channels), name="images")
     inputs = images
     x = images

@@ -9,6 +9,8 @@ not comparable with published FID values.
 import keras
 import numpy as np
 
+from kerastoolkit.layers.argument_checks import positive_int
+
 
 def gaussian_statistics(features):
     """The mean and (unbiased) covariance of a `(n, d)` feature array, float64."""
@@ -142,14 +144,7 @@ class FeatureFrechetDistance:
     def __init__(
         self, classifier, reference_images, feature_layer=None, batch_size=500
     ):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int):
-            raise ValueError(
-                f"`batch_size` must be a positive integer, got {batch_size!r}."
-            )
-        if batch_size < 1:
-            raise ValueError(
-                f"`batch_size` must be a positive integer, got {batch_size!r}."
-            )
+        positive_int("batch_size", batch_size)
         self.classifier = classifier
         self.extractor = feature_extractor(classifier, feature_layer)
         self.batch_size = batch_size

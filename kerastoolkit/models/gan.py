@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from kerastoolkit.layers.argument_checks import positive_int
 from kerastoolkit.models.adversarial_model import AdversarialModel
 from kerastoolkit.models.submodel_config import serialize_submodel
 from kerastoolkit.training.distribution import (
@@ -12,12 +13,6 @@ from kerastoolkit.training.distribution import (
 )
 
 LOSSES = ("non_saturating", "wgan_gp")
-
-
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
-    return value
 
 
 @keras.saving.register_keras_serializable(package="kerastoolkit")
@@ -118,7 +113,7 @@ class GAN(AdversarialModel):
                     f"`{name}` must be a keras.Model, got {type(part).__name__}."
                 )
         if num_classes is not None:
-            _positive_int("num_classes", num_classes)
+            positive_int("num_classes", num_classes)
             if num_classes < 2:
                 raise ValueError(
                     f"`num_classes` must be None or an integer >= 2, got {num_classes}."
@@ -143,7 +138,7 @@ class GAN(AdversarialModel):
                 "`gradient_penalty_weight` must be a non-negative number, got "
                 f"{gradient_penalty_weight!r}."
             )
-        _positive_int("discriminator_steps", discriminator_steps)
+        positive_int("discriminator_steps", discriminator_steps)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ValueError(f"`seed` must be an integer or None, got {seed!r}.")
         self.generator = generator
@@ -240,7 +235,7 @@ class GAN(AdversarialModel):
         Returns:
             The generator's images for `N(0, I)` noise, `training=False`.
         """
-        _positive_int("num_samples", num_samples)
+        positive_int("num_samples", num_samples)
         noise = self.latent_noise(num_samples, seed=seed)
         if not self.conditional:
             return self.generator(noise, training=False)

@@ -209,8 +209,7 @@ class ImageClassifier(keras.Model):
                 )
         if pooling not in POOLINGS:
             raise ValueError(f"`pooling` must be one of {POOLINGS}, got {pooling!r}.")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"`dropout` must be in [0, 1), got {dropout!r}.")
+        argument_checks.rate("dropout", dropout)
         class_names = _check_class_names(class_names, num_classes)
         augmentation = _as_layer_list(augmentation)
         target_size = image_size or backbone_shape[:2]

@@ -7,17 +7,15 @@ import keras
 import numpy as np
 from keras import ops
 
-from kerastoolkit.layers.argument_checks import finite_array
+from kerastoolkit.layers.argument_checks import (
+    finite_array,
+    non_negative_int,
+    positive_int,
+)
 
 _LOG_2PI = math.log(2.0 * math.pi)
 _YULE_WALKER_METHODS = ("unbiased", "adjusted", "mle")
 _CRITERIA = ("aic", "bic")
-
-
-def _order(value):
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-        raise ValueError(f"`order` must be a non-negative integer, got {value!r}.")
-    return int(value)
 
 
 def _as_series(series, name="series", min_length=1):
@@ -105,7 +103,7 @@ class LinearAR(keras.Model):
 
     def __init__(self, order, **kwargs):
         super().__init__(**kwargs)
-        self.order = _order(order)
+        self.order = non_negative_int("order", order)
 
     def build(self, input_shape=None):
         if input_shape is not None and input_shape[-1] not in (None, self.order):
@@ -264,7 +262,7 @@ class LinearAR(keras.Model):
             smallest such order on a tie) and the criterion of each order
             `0..max_order`, a float64 array.
         """
-        max_order = _order(max_order)
+        max_order = non_negative_int("max_order", max_order)
         if criterion not in _CRITERIA:
             raise ValueError(
                 f"`criterion` must be one of {_CRITERIA}, got {criterion!r}."
@@ -464,8 +462,7 @@ class LinearAR(keras.Model):
             A tensor of shape `(num_samples, steps)`.
         """
         for name, value in (("steps", steps), ("num_samples", num_samples)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
+            positive_int(name, value)
         generator = (
             seed
             if isinstance(seed, keras.random.SeedGenerator)

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from kerastoolkit.layers.argument_checks import positive_int
+
 
 @keras.saving.register_keras_serializable(package="kerastoolkit")
 class LinearAutoencoder(keras.Model):
@@ -49,14 +51,7 @@ class LinearAutoencoder(keras.Model):
 
     def __init__(self, latent_dim, kernel_initializer="glorot_uniform", **kwargs):
         super().__init__(**kwargs)
-        if (
-            isinstance(latent_dim, bool)
-            or not isinstance(latent_dim, int)
-            or latent_dim < 1
-        ):
-            raise ValueError(
-                f"`latent_dim` must be a positive integer, got {latent_dim!r}."
-            )
+        positive_int("latent_dim", latent_dim)
         self.latent_dim = latent_dim
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
 

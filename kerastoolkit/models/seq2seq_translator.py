@@ -3,14 +3,10 @@
 import keras
 from keras import ops
 
+from kerastoolkit.layers.argument_checks import non_negative_int, positive_int, rate
 from kerastoolkit.layers.lstm import LSTM
 
 ATTENTIONS = ("additive", "multiplicative")
-
-
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
 
 
 @keras.saving.register_keras_serializable(package="kerastoolkit")
@@ -90,21 +86,13 @@ class Seq2SeqTranslator(keras.Model):
             ("embedding_dim", embedding_dim),
             ("units", units),
         ):
-            _positive_int(name, value)
+            positive_int(name, value)
         if attention not in ATTENTIONS:
             raise ValueError(
                 f"`attention` must be one of {ATTENTIONS}, got {attention!r}."
             )
-        if (
-            isinstance(dropout, bool)
-            or not isinstance(dropout, (int, float))
-            or not 0 <= dropout < 1
-        ):
-            raise ValueError(f"`dropout` must be a number in [0, 1), got {dropout!r}.")
-        if isinstance(pad_id, bool) or not isinstance(pad_id, int) or pad_id < 0:
-            raise ValueError(
-                f"`pad_id` must be a non-negative integer, got {pad_id!r}."
-            )
+        rate("dropout", dropout)
+        non_negative_int("pad_id", pad_id)
         self.source_vocabulary_size = source_vocabulary_size
         self.target_vocabulary_size = target_vocabulary_size
         self.embedding_dim = embedding_dim

@@ -4,17 +4,7 @@ import keras
 import keras_hub
 from keras import ops
 
-
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
-
-
-def _rate(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"`{name}` must be a number in [0, 1), got {value!r}.")
-    if not 0 <= value < 1:
-        raise ValueError(f"`{name}` must be in [0, 1), got {value!r}.")
+from kerastoolkit.layers.argument_checks import non_negative_int, positive_int, rate
 
 
 @keras.saving.register_keras_serializable(package="kerastoolkit")
@@ -104,17 +94,14 @@ class TransformerTranslator(keras.Model):
             ("num_heads", num_heads),
             ("intermediate_dim", intermediate_dim),
         ):
-            _positive_int(name, value)
+            positive_int(name, value)
         if hidden_dim % num_heads:
             raise ValueError(
                 f"`num_heads` must divide `hidden_dim`, got num_heads={num_heads}, "
                 f"hidden_dim={hidden_dim}."
             )
-        _rate("dropout", dropout)
-        if isinstance(pad_id, bool) or not isinstance(pad_id, int) or pad_id < 0:
-            raise ValueError(
-                f"`pad_id` must be a non-negative integer, got {pad_id!r}."
-            )
+        rate("dropout", dropout)
+        non_negative_int("pad_id", pad_id)
         self.source_vocabulary_size = source_vocabulary_size
         self.target_vocabulary_size = target_vocabulary_size
         self.max_length = max_length

@@ -6,6 +6,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from kerastoolkit.layers.argument_checks import positive_int
 from kerastoolkit.layers.sampling import Sampling
 from kerastoolkit.models.autoencoder import endpoint_signature
 from kerastoolkit.models.submodel_config import serialize_submodel
@@ -198,14 +199,7 @@ class VAE(keras.Model):
         Returns:
             A tensor of shape `(num_samples, *decoder output shape)`.
         """
-        if isinstance(num_samples, bool) or not isinstance(num_samples, int):
-            raise ValueError(
-                f"`num_samples` must be a positive integer, got {num_samples!r}."
-            )
-        if num_samples < 1:
-            raise ValueError(
-                f"`num_samples` must be a positive integer, got {num_samples!r}."
-            )
+        positive_int("num_samples", num_samples)
         z = keras.random.normal(
             (num_samples, self.latent_dim), dtype=self.compute_dtype, seed=seed
         )

@@ -31,6 +31,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kerastoolkit.layers.argument_checks import non_negative_int, positive_int
 from kerastoolkit.rl.dqn_agent import DQNAgent
 from kerastoolkit.rl.environments import make_env
 from kerastoolkit.rl.prioritized_replay_buffer import PrioritizedReplayBuffer
@@ -109,12 +110,10 @@ def dqn_settings(config=None, **overrides):
         "target_update_interval",
     ):
         value = settings[name]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
+        positive_int(name, value)
     for name in ("seed", "learning_starts"):
         value = settings[name]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"`{name}` must be an integer >= 0, got {value!r}.")
+        non_negative_int(name, value)
     jit = settings["jit_compile"]
     if isinstance(jit, str) and jit.lower() in ("true", "false", "auto"):
         settings["jit_compile"] = {"true": True, "false": False}.get(

@@ -29,21 +29,15 @@ References:
 import keras
 from keras import ops
 
+from kerastoolkit.layers.argument_checks import non_negative_int, positive_int
+
 _NEG_INF = -1e9
 
 
 def _check(batch_size, start_id, end_id, pad_id, max_length):
     for name, value in (("start_id", start_id), ("end_id", end_id), ("pad_id", pad_id)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"`{name}` must be a non-negative integer, got {value!r}.")
-    if (
-        isinstance(max_length, bool)
-        or not isinstance(max_length, int)
-        or max_length < 1
-    ):
-        raise ValueError(
-            f"`max_length` must be a positive integer, got {max_length!r}."
-        )
+        non_negative_int(name, value)
+    positive_int("max_length", max_length)
 
 
 def _start_buffer(rows, start_id, pad_id, max_length):
@@ -140,8 +134,7 @@ def beam_search(
         `(batch_size,)` scores.
     """
     _check(batch_size, start_id, end_id, pad_id, max_length)
-    if isinstance(beam_size, bool) or not isinstance(beam_size, int) or beam_size < 1:
-        raise ValueError(f"`beam_size` must be a positive integer, got {beam_size!r}.")
+    positive_int("beam_size", beam_size)
     if (
         isinstance(length_penalty, bool)
         or not isinstance(length_penalty, (int, float))

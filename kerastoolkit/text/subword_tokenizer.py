@@ -3,6 +3,8 @@
 import keras
 import keras_hub
 
+from kerastoolkit.layers.argument_checks import positive_int
+
 # Ids 0..3 of every trained vocabulary, in this order.
 RESERVED_TOKENS = ("[PAD]", "[UNK]", "[START]", "[END]")
 
@@ -15,11 +17,6 @@ _DETOKENIZE_RULES = (
     (r"([„(\[{$]) ", r"\1"),
     (r" ?([-/'’]) ?", r"\1"),
 )
-
-
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
 
 
 @keras.saving.register_keras_serializable(package="kerastoolkit")
@@ -65,7 +62,7 @@ class SubwordTokenizer(keras_hub.tokenizers.WordPieceTokenizer):
         # Eager calls take the TensorFlow-Text path too, as tf.data and export do.
         kwargs.setdefault("_allow_python_workflow", False)
         if sequence_length is not None:
-            _positive_int("sequence_length", sequence_length)
+            positive_int("sequence_length", sequence_length)
         if not isinstance(lowercase, bool):
             raise ValueError(f"`lowercase` must be a bool, got {lowercase!r}.")
         super().__init__(
@@ -102,13 +99,13 @@ class SubwordTokenizer(keras_hub.tokenizers.WordPieceTokenizer):
         """
         import tokenizers
 
-        _positive_int("vocabulary_size", vocabulary_size)
+        positive_int("vocabulary_size", vocabulary_size)
         if vocabulary_size <= len(RESERVED_TOKENS):
             raise ValueError(
                 "`vocabulary_size` must be larger than the "
                 f"{len(RESERVED_TOKENS)} reserved tokens, got {vocabulary_size}."
             )
-        _positive_int("min_frequency", min_frequency)
+        positive_int("min_frequency", min_frequency)
         texts = [str(text) for text in texts]
         if not texts:
             raise ValueError("`texts` must hold at least one sentence, got none.")

@@ -10,6 +10,8 @@ import os
 
 import tensorflow as tf
 
+from kerastoolkit.layers.argument_checks import positive_int
+
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 _MIRRORED = {}
 
@@ -71,8 +73,7 @@ def split_cpu(count=2):
     Must run before TensorFlow initialises its devices (before any op runs);
     returns the logical CPU device names.
     """
-    if not isinstance(count, int) or count < 1:
-        raise ValueError(f"`count` must be a positive integer, got {count!r}.")
+    positive_int("count", count)
     cpu = tf.config.list_physical_devices("CPU")[0]
     existing = tf.config.get_logical_device_configuration(cpu)
     if not existing:

@@ -3,15 +3,7 @@
 import keras
 from keras import ops
 
-
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
-
-
-def _positive_float(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ValueError(f"`{name}` must be a positive number, got {value!r}.")
+from kerastoolkit.layers.argument_checks import positive_int, positive_number
 
 
 @keras.saving.register_keras_serializable(package="kerastoolkit")
@@ -40,9 +32,9 @@ class LinearWarmupDecay(keras.optimizers.schedules.LearningRateSchedule):
     def __init__(
         self, peak_learning_rate, warmup_steps, total_steps, end_learning_rate=0.0
     ):
-        _positive_float("peak_learning_rate", peak_learning_rate)
-        _positive_int("warmup_steps", warmup_steps)
-        _positive_int("total_steps", total_steps)
+        positive_number("peak_learning_rate", peak_learning_rate)
+        positive_int("warmup_steps", warmup_steps)
+        positive_int("total_steps", total_steps)
         if total_steps <= warmup_steps:
             raise ValueError(
                 "`total_steps` must be larger than `warmup_steps`, got "
@@ -95,9 +87,9 @@ class InverseSqrtWarmup(keras.optimizers.schedules.LearningRateSchedule):
     """
 
     def __init__(self, d_model, warmup_steps=4000, scale=1.0):
-        _positive_int("d_model", d_model)
-        _positive_int("warmup_steps", warmup_steps)
-        _positive_float("scale", scale)
+        positive_int("d_model", d_model)
+        positive_int("warmup_steps", warmup_steps)
+        positive_number("scale", scale)
         self.d_model = d_model
         self.warmup_steps = warmup_steps
         self.scale = float(scale)

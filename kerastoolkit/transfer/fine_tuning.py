@@ -3,6 +3,7 @@ blocks too, at a lower learning rate."""
 
 import keras
 
+from kerastoolkit.layers.argument_checks import non_negative_int
 from kerastoolkit.transfer.freezing import freeze, unfreeze_top
 
 
@@ -77,8 +78,7 @@ def fine_tune(
         ("head_epochs", head_epochs),
         ("fine_tune_epochs", fine_tune_epochs),
     ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"`{name}` must be a non-negative integer, got {value!r}.")
+        non_negative_int(name, value)
     if not _contains(model, backbone):
         raise ValueError(
             f"`backbone` ({backbone.name}) must be a part of `model` ({model.name})."

@@ -11,6 +11,8 @@ import re
 
 import keras
 
+from kerastoolkit.layers.argument_checks import non_negative_int
+
 # `block3_conv1` -> `block3`, `stage2_block1_add` -> `stage2_block1`,
 # MobileNetV2's `block_16_project` -> `block_16`, EfficientNet's `block7a_se`
 # -> `block7a`, ResNet50's `conv5_block3_out` -> `conv5_block3`.
@@ -107,8 +109,7 @@ def unfreeze_top(model, blocks=None, layers=None, keep_batchnorm_frozen=True):
             f"layers={layers!r}."
         )
     count, what = (blocks, "blocks") if blocks is not None else (layers, "layers")
-    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-        raise ValueError(f"`{what}` must be a non-negative integer, got {count!r}.")
+    non_negative_int(what, count)
     groups = layer_blocks(model)
     if what == "layers":
         groups = [(layer.name, [layer]) for _, group in groups for layer in group]

@@ -33,6 +33,8 @@ References:
 import json
 from pathlib import Path
 
+from kerastoolkit.layers.argument_checks import positive_int, rate
+
 CONFIG_FILE = "config.json"
 HF_WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json")
 HF_TOKENIZER_FILES = ("vocab.json", "merges.txt")
@@ -210,11 +212,6 @@ def _resolve(source):
     return str(source), kind
 
 
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
-
-
 def load_roberta_backbone(source, *, dropout=None, dtype=None, load_weights=True):
     """A `keras_hub.models.RobertaBackbone` from a preset name or a directory.
 
@@ -240,8 +237,7 @@ def load_roberta_backbone(source, *, dropout=None, dtype=None, load_weights=True
     source, kind = _resolve(source)
     kwargs = {}
     if dropout is not None:
-        if not 0 <= dropout < 1:
-            raise ValueError(f"`dropout` must be in [0, 1), got {dropout!r}.")
+        rate("dropout", dropout)
         kwargs["dropout"] = float(dropout)
     if dtype is not None:
         kwargs["dtype"] = dtype
@@ -288,7 +284,7 @@ def resolve_sequence_length(backbone, sequence_length=None):
     limit = backbone.max_sequence_length
     if sequence_length is None:
         return limit
-    _positive_int("sequence_length", sequence_length)
+    positive_int("sequence_length", sequence_length)
     if not 3 <= sequence_length <= limit:
         raise ValueError(
             f"`sequence_length` must be from 3 to {limit} (the checkpoint's "
@@ -339,11 +335,10 @@ def load_roberta_classifier(
     """
     import keras_hub
 
-    _positive_int("num_classes", num_classes)
+    positive_int("num_classes", num_classes)
     if num_classes < 2:
         raise ValueError(f"`num_classes` must be at least 2, got {num_classes}.")
-    if not 0 <= dropout < 1:
-        raise ValueError(f"`dropout` must be in [0, 1), got {dropout!r}.")
+    rate("dropout", dropout)
     backbone = load_roberta_backbone(
         source, dropout=backbone_dropout, dtype=dtype, load_weights=load_weights
     )

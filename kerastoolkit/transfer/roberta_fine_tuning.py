@@ -29,6 +29,7 @@ import math
 import keras
 import numpy as np
 
+from kerastoolkit.layers.argument_checks import non_negative_int, positive_int, rate
 from kerastoolkit.training.learning_rate_schedules import LinearWarmupDecay
 
 NO_DECAY_NAMES = ("bias", "gamma", "beta")
@@ -236,10 +237,7 @@ def compile_for_fine_tuning(
         raise ValueError(f"`total_steps` must be an integer >= 2, got {total_steps!r}.")
     if total_steps < 2:
         raise ValueError(f"`total_steps` must be an integer >= 2, got {total_steps!r}.")
-    if not 0 <= warmup_fraction < 1:
-        raise ValueError(
-            f"`warmup_fraction` must be in [0, 1), got {warmup_fraction!r}."
-        )
+    rate("warmup_fraction", warmup_fraction)
     warmup_steps = min(total_steps - 1, max(1, round(warmup_fraction * total_steps)))
     schedule = LinearWarmupDecay(peak_learning_rate, warmup_steps, total_steps)
     multipliers = (
@@ -399,12 +397,8 @@ def fine_tune_roberta(
     >>> history = fine_tune_roberta(classifier, (x, y), (x_val, y_val), epochs=3)
     """
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
-    if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
-        raise ValueError(
-            f"`patience` must be a non-negative integer, got {patience!r}."
-        )
+        positive_int(name, value)
+    non_negative_int("patience", patience)
     train_data = preprocess_batches(classifier, *train, batch_size, True, seed)
     validation_data = preprocess_batches(classifier, *validation, batch_size)
     steps_per_epoch = math.ceil(len(train[0]) / batch_size)

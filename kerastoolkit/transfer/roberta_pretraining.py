@@ -30,14 +30,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from kerastoolkit.layers.argument_checks import positive_int
 from kerastoolkit.transfer.roberta_fine_tuning import fast_token_ids, pack_token_ids
 
 SPECIAL_TOKENS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
-
-
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
 
 
 def unlabelled_corpus(data_dir=None, sources=("mr", "sst2", "multi30k", "shakespeare")):
@@ -91,7 +87,7 @@ def train_bpe_tokenizer(sentences, output_dir, vocabulary_size=8000, min_frequen
     import keras_hub
     from tokenizers import ByteLevelBPETokenizer
 
-    _positive_int("vocabulary_size", vocabulary_size)
+    positive_int("vocabulary_size", vocabulary_size)
     if vocabulary_size < 256 + len(SPECIAL_TOKENS):
         raise ValueError(
             "`vocabulary_size` must be at least 261 (256 bytes + 5 special "
@@ -155,7 +151,7 @@ def build_masked_lm(
         ("max_sequence_length", max_sequence_length),
         ("sequence_length", sequence_length),
     ):
-        _positive_int(name, value)
+        positive_int(name, value)
     if hidden_dim % num_heads:
         raise ValueError(
             f"`num_heads` ({num_heads}) must divide `hidden_dim` ({hidden_dim})."
@@ -265,8 +261,8 @@ def pretrain_masked_lm(
     from kerastoolkit.training.learning_rate_schedules import LinearWarmupDecay
     from kerastoolkit.transfer.roberta_fine_tuning import LayerwiseAdamW
 
-    _positive_int("epochs", epochs)
-    _positive_int("batch_size", batch_size)
+    positive_int("epochs", epochs)
+    positive_int("batch_size", batch_size)
     if not sentences:
         raise ValueError("`sentences` must hold at least one sentence.")
     steps = max(2, epochs * math.ceil(len(sentences) / batch_size))

@@ -89,7 +89,7 @@ def test_cached_steps_equal_the_full_forward_pass(attention):
     [
         ("units", 0, "`units` must be a positive integer"),
         ("attention", "dot", "`attention` must be one of"),
-        ("dropout", -0.1, "`dropout` must be a number in"),
+        ("dropout", -0.1, "`dropout` must be in"),
     ],
 )
 def test_bad_arguments(argument, value, message):
