@@ -24,6 +24,7 @@ References:
     Loshchilov and Hutter, Decoupled Weight Decay Regularization, 2019.
 """
 
+import contextlib
 import math
 
 import keras
@@ -202,6 +203,51 @@ def fine_tuning_dtype(mixed_precision=None):
     return "mixed_float16" if mixed_precision else "float32"
 
 
+def warmup_adamw(
+    total_steps,
+    *,
+    peak_learning_rate,
+    warmup_fraction,
+    weight_decay,
+    learning_rate_multipliers=None,
+    clipnorm=None,
+):
+    """The RoBERTa optimizer: `LayerwiseAdamW` on a linear warm-up and decay.
+
+    `LinearWarmupDecay(peak_learning_rate, warmup_steps, total_steps)` with
+    `warmup_steps = max(1, round(warmup_fraction * total_steps))` (at most
+    `total_steps - 1`); no weight decay on biases and LayerNorm. Used for
+    fine-tuning (`compile_for_fine_tuning`) and masked-LM pretraining.
+    """
+    if isinstance(total_steps, bool) or not isinstance(total_steps, int):
+        raise ValueError(f"`total_steps` must be an integer >= 2, got {total_steps!r}.")
+    if total_steps < 2:
+        raise ValueError(f"`total_steps` must be an integer >= 2, got {total_steps!r}.")
+    rate("warmup_fraction", warmup_fraction)
+    warmup_steps = min(total_steps - 1, max(1, round(warmup_fraction * total_steps)))
+    return LayerwiseAdamW(
+        LinearWarmupDecay(peak_learning_rate, warmup_steps, total_steps),
+        learning_rate_multipliers=learning_rate_multipliers,
+        weight_decay=weight_decay,
+        clipnorm=clipnorm,
+    )
+
+
+@contextlib.contextmanager
+def preprocessing_detached(task):
+    """Runs the block with `task.preprocessor` set to None, then puts it back.
+
+    For `fit`/`predict` on batches that are already tokenised and packed, so
+    the KerasHub task does not preprocess them a second time.
+    """
+    preprocessor = task.preprocessor
+    task.preprocessor = None
+    try:
+        yield task
+    finally:
+        task.preprocessor = preprocessor
+
+
 def compile_for_fine_tuning(
     classifier,
     total_steps,
@@ -233,22 +279,17 @@ def compile_for_fine_tuning(
     Returns:
         The optimizer.
     """
-    if isinstance(total_steps, bool) or not isinstance(total_steps, int):
-        raise ValueError(f"`total_steps` must be an integer >= 2, got {total_steps!r}.")
-    if total_steps < 2:
-        raise ValueError(f"`total_steps` must be an integer >= 2, got {total_steps!r}.")
-    rate("warmup_fraction", warmup_fraction)
-    warmup_steps = min(total_steps - 1, max(1, round(warmup_fraction * total_steps)))
-    schedule = LinearWarmupDecay(peak_learning_rate, warmup_steps, total_steps)
     multipliers = (
         None
         if layer_decay is None
         else layerwise_learning_rate_multipliers(classifier, layer_decay)
     )
-    optimizer = LayerwiseAdamW(
-        schedule,
-        learning_rate_multipliers=multipliers,
+    optimizer = warmup_adamw(
+        total_steps,
+        peak_learning_rate=peak_learning_rate,
+        warmup_fraction=warmup_fraction,
         weight_decay=weight_decay,
+        learning_rate_multipliers=multipliers,
         clipnorm=clipnorm,
     )
     activation = getattr(classifier, "activation", None)
@@ -417,10 +458,7 @@ def fine_tune_roberta(
         patience=patience,
         restore_best_weights=True,
     )
-    preprocessor = classifier.preprocessor
-    # The batches are already tokenised: keep `fit` from preprocessing again.
-    classifier.preprocessor = None
-    try:
+    with preprocessing_detached(classifier):
         history = classifier.fit(
             train_data,
             validation_data=validation_data,
@@ -428,20 +466,14 @@ def fine_tune_roberta(
             callbacks=[stopping, *callbacks],
             verbose=verbose,
         )
-    finally:
-        classifier.preprocessor = preprocessor
     return history.history
 
 
 def predict_probabilities(classifier, sentences, batch_size=128):
     """Class probabilities of `classifier` for `sentences`, as numpy."""
     dataset = preprocess_batches(classifier, sentences, batch_size=batch_size)
-    preprocessor = classifier.preprocessor
-    classifier.preprocessor = None
-    try:
+    with preprocessing_detached(classifier):
         outputs = classifier.predict(dataset, verbose=0)
-    finally:
-        classifier.preprocessor = preprocessor
     activation = getattr(classifier, "activation", None)
     if activation is None or activation is keras.activations.linear:
         outputs = keras.ops.convert_to_numpy(keras.ops.softmax(outputs, axis=-1))

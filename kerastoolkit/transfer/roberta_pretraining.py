@@ -258,18 +258,21 @@ def pretrain_masked_lm(
     Returns:
         The `History.history` dict (`loss`, `accuracy`, and the `val_` ones).
     """
-    from kerastoolkit.training.learning_rate_schedules import LinearWarmupDecay
-    from kerastoolkit.transfer.roberta_fine_tuning import LayerwiseAdamW
+    from kerastoolkit.transfer.roberta_fine_tuning import (
+        preprocessing_detached,
+        warmup_adamw,
+    )
 
     positive_int("epochs", epochs)
     positive_int("batch_size", batch_size)
     if not sentences:
         raise ValueError("`sentences` must hold at least one sentence.")
     steps = max(2, epochs * math.ceil(len(sentences) / batch_size))
-    warmup = min(steps - 1, max(1, round(warmup_fraction * steps)))
     masked_lm.compile(
-        optimizer=LayerwiseAdamW(
-            LinearWarmupDecay(peak_learning_rate, warmup, steps),
+        optimizer=warmup_adamw(
+            steps,
+            peak_learning_rate=peak_learning_rate,
+            warmup_fraction=warmup_fraction,
             weight_decay=weight_decay,
         ),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -281,9 +284,7 @@ def pretrain_masked_lm(
         validation = masked_lm_batches(
             masked_lm, validation_sentences, batch_size, False
         ).cache()
-    preprocessor = masked_lm.preprocessor
-    masked_lm.preprocessor = None
-    try:
+    with preprocessing_detached(masked_lm):
         history = masked_lm.fit(
             train,
             validation_data=validation,
@@ -291,8 +292,6 @@ def pretrain_masked_lm(
             callbacks=list(callbacks),
             verbose=verbose,
         )
-    finally:
-        masked_lm.preprocessor = preprocessor
     return history.history
 
 
