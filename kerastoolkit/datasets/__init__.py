@@ -5,7 +5,7 @@ File-based loaders (`fashion_mnist`, `mr`, `sst2`, `multi30k`,
 the operating-system package's folder and the per-user cache, and download
 only when called with `download=True` (see `data_location`). The others
 (`mnist1d`, `mnist_5k`, `digits`, `sunspots`) read data that ships with a
-package of the `kerastoolkit[data]` extra. Importing this package is cheap:
+package of the `kerastoolkit[data]` extra. Importing this package reads nothing:
 TensorFlow and the data packages are imported only when a loader runs.
 """
 

@@ -14,7 +14,7 @@ References:
 import numpy as np
 
 from kerastoolkit.datasets import data_location
-from kerastoolkit.layers.argument_checks import non_negative_int
+from kerastoolkit.utils.argument_checks import non_negative_int
 
 SPLITS = ("train", "test")
 

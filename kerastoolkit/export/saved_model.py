@@ -8,7 +8,7 @@ import keras
 
 from kerastoolkit.export.saved_model_checks import check_endpoints
 from kerastoolkit.export.serving_examples import record_serving_examples
-from kerastoolkit.layers.argument_checks import positive_int
+from kerastoolkit.utils.argument_checks import positive_int
 
 
 def next_version(export_root):

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from kerastoolkit.layers import argument_checks
+from kerastoolkit.utils import argument_checks
 
 
 @keras.saving.register_keras_serializable(package="kerastoolkit")

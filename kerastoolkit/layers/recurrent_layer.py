@@ -4,7 +4,7 @@ import inspect
 
 import keras
 
-from kerastoolkit.layers import argument_checks
+from kerastoolkit.utils import argument_checks
 
 
 def _cell_argument_names(cell_class):

@@ -3,11 +3,11 @@
 import keras
 from keras import ops
 
-from kerastoolkit.layers import argument_checks
 from kerastoolkit.layers.weight_options import (
     set_weight_options,
     weight_options_config,
 )
+from kerastoolkit.utils import argument_checks
 
 
 @keras.saving.register_keras_serializable(package="kerastoolkit")

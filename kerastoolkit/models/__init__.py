@@ -1,9 +1,108 @@
-"""Models, one concept per module: `probabilistic_pca`, `linear_autoencoder`,
-`autoencoder`, `vae`, `linear_ar`, `wavenet`, `char_language_model`,
-`image_classifier`, `multitask_model`, `word2vec`, `adversarial_model`, `gan`,
-`dcgan_builders`, `cycle_gan`, `frechet_distance`, `seq2seq_translator`,
-`transformer_translator`.
+"""Models, one concept per module, all exported here.
 
-Import a model from its module, e.g.
-`from kerastoolkit.models.probabilistic_pca import ProbabilisticPCA`.
+```python
+from kerastoolkit.models import VAE, GAN, ProbabilisticPCA
+```
+
+- Unsupervised: `ProbabilisticPCA`, `LinearAutoencoder` (tied weights),
+  `Autoencoder` (with `dense_encoder`/`dense_decoder`/`conv_encoder`/
+  `conv_decoder`), `VAE` (with its `Sampling` layer).
+- Sequences: `LinearAR` (Yule-Walker AR(k)), `WaveNet`, `CharLanguageModel`,
+  `Seq2SeqTranslator`, `TransformerTranslator` (KerasHub blocks; KerasHub is
+  imported when this name is first used).
+- Adversarial: `AdversarialModel` (the two-optimizer base), `GAN` with
+  `dcgan_generator`/`dcgan_discriminator`, `CycleGAN` with
+  `translation_generator`/`patch_discriminator`, and the Fréchet distance in a
+  classifier's feature space (`FeatureFrechetDistance`, `frechet_distance`,
+  `gaussian_statistics`, `feature_extractor`, `class_coverage`).
+- Supervised and multitask: `ImageClassifier` (with `ChannelAdapter` and the
+  `plain_cnn`/`small_resnet`/`applications_backbone` builders),
+  `MultiTaskModel`.
+- Embeddings: `Word2Vec` (with `NegativeSamplingLoss`, `linear_decay_sgd`).
 """
+
+from kerastoolkit.models.adversarial_model import AdversarialModel
+from kerastoolkit.models.autoencoder import (
+    Autoencoder,
+    conv_decoder,
+    conv_encoder,
+    dense_decoder,
+    dense_encoder,
+)
+from kerastoolkit.models.char_language_model import CharLanguageModel
+from kerastoolkit.models.cnn_builders import (
+    applications_backbone,
+    plain_cnn,
+    small_resnet,
+)
+from kerastoolkit.models.cycle_gan import (
+    CycleGAN,
+    patch_discriminator,
+    translation_generator,
+)
+from kerastoolkit.models.dcgan_builders import dcgan_discriminator, dcgan_generator
+from kerastoolkit.models.frechet_distance import (
+    FeatureFrechetDistance,
+    class_coverage,
+    feature_extractor,
+    frechet_distance,
+    gaussian_statistics,
+)
+from kerastoolkit.models.gan import GAN
+from kerastoolkit.models.image_classifier import ChannelAdapter, ImageClassifier
+from kerastoolkit.models.linear_ar import LinearAR
+from kerastoolkit.models.linear_autoencoder import LinearAutoencoder
+from kerastoolkit.models.multitask_model import MultiTaskModel
+from kerastoolkit.models.probabilistic_pca import ProbabilisticPCA
+from kerastoolkit.models.sampling import Sampling
+from kerastoolkit.models.seq2seq_translator import Seq2SeqTranslator
+from kerastoolkit.models.vae import VAE
+from kerastoolkit.models.wavenet import WaveNet
+from kerastoolkit.models.word2vec import (
+    NegativeSamplingLoss,
+    Word2Vec,
+    linear_decay_sgd,
+)
+from kerastoolkit.utils.lazy_imports import lazy_attributes, register_lazily
+
+_LAZY = {"TransformerTranslator": "kerastoolkit.models.transformer_translator"}
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())
+register_lazily("TransformerTranslator", _LAZY["TransformerTranslator"])
+
+__all__ = [
+    "GAN",
+    "VAE",
+    "AdversarialModel",
+    "Autoencoder",
+    "ChannelAdapter",
+    "CharLanguageModel",
+    "CycleGAN",
+    "FeatureFrechetDistance",
+    "ImageClassifier",
+    "LinearAR",
+    "LinearAutoencoder",
+    "MultiTaskModel",
+    "NegativeSamplingLoss",
+    "ProbabilisticPCA",
+    "Sampling",
+    "Seq2SeqTranslator",
+    "TransformerTranslator",
+    "WaveNet",
+    "Word2Vec",
+    "applications_backbone",
+    "class_coverage",
+    "conv_decoder",
+    "conv_encoder",
+    "dcgan_discriminator",
+    "dcgan_generator",
+    "dense_decoder",
+    "dense_encoder",
+    "feature_extractor",
+    "frechet_distance",
+    "gaussian_statistics",
+    "linear_decay_sgd",
+    "patch_discriminator",
+    "plain_cnn",
+    "small_resnet",
+    "translation_generator",
+]

@@ -11,8 +11,8 @@ import math
 import keras
 from keras import ops
 
-from kerastoolkit.layers.argument_checks import positive_int
 from kerastoolkit.models.submodel_config import serialize_submodel
+from kerastoolkit.utils.argument_checks import positive_int
 
 
 def _units(name, values):

@@ -4,9 +4,9 @@ import keras
 import numpy as np
 from keras import ops
 
-from kerastoolkit.layers import argument_checks
 from kerastoolkit.layers.lstm import LSTM
 from kerastoolkit.models.wavenet import WaveNet, sample_categorical
+from kerastoolkit.utils import argument_checks
 
 BODIES = ("lstm", "wavenet")
 

@@ -9,7 +9,7 @@ and the head. Layers are named `block<n>_...` (or `stage<s>_block<b>_...`), so
 
 import keras
 
-from kerastoolkit.layers.argument_checks import positive_int, rate
+from kerastoolkit.utils.argument_checks import positive_int, rate
 
 _APPLICATION_NAMES = (
     "ConvNeXtTiny",

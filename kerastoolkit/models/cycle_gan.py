@@ -4,10 +4,10 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from kerastoolkit.layers.argument_checks import non_negative_number
 from kerastoolkit.models.adversarial_model import AdversarialModel
 from kerastoolkit.models.submodel_config import serialize_submodel
 from kerastoolkit.training.distribution import scale_loss_for_replicas
+from kerastoolkit.utils.argument_checks import non_negative_number
 
 ADVERSARIAL_LOSSES = ("lsgan", "non_saturating")
 

@@ -16,7 +16,7 @@ References:
 
 import keras
 
-from kerastoolkit.layers.argument_checks import positive_int, rate
+from kerastoolkit.utils.argument_checks import positive_int, rate
 
 
 def _filters(filters):

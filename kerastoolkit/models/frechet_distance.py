@@ -9,7 +9,7 @@ not comparable with published FID values.
 import keras
 import numpy as np
 
-from kerastoolkit.layers.argument_checks import positive_int
+from kerastoolkit.utils.argument_checks import positive_int
 
 
 def gaussian_statistics(features):

@@ -4,13 +4,13 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from kerastoolkit.layers.argument_checks import positive_int
 from kerastoolkit.models.adversarial_model import AdversarialModel
 from kerastoolkit.models.submodel_config import serialize_submodel
 from kerastoolkit.training.distribution import (
     draw_for_global_batch,
     scale_loss_for_replicas,
 )
+from kerastoolkit.utils.argument_checks import positive_int
 
 LOSSES = ("non_saturating", "wgan_gp")
 

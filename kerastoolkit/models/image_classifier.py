@@ -4,8 +4,8 @@ augmentation, a convolutional backbone and a softmax head in one model."""
 import keras
 from keras import ops
 
-from kerastoolkit.layers import argument_checks
 from kerastoolkit.models.submodel_config import serialize_submodel
+from kerastoolkit.utils import argument_checks
 
 POOLINGS = ("avg", "max", "flatten")
 

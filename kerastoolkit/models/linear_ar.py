@@ -7,7 +7,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from kerastoolkit.layers.argument_checks import (
+from kerastoolkit.utils.argument_checks import (
     finite_array,
     non_negative_int,
     positive_int,

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from kerastoolkit.layers.argument_checks import finite_array, positive_int
+from kerastoolkit.utils.argument_checks import finite_array, positive_int
 
 _LOG_2PI = math.log(2.0 * math.pi)
 # Rows per block when accumulating the covariance: bounds the centred copy.

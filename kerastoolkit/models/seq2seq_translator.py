@@ -3,8 +3,8 @@
 import keras
 from keras import ops
 
-from kerastoolkit.layers.argument_checks import non_negative_int, positive_int, rate
 from kerastoolkit.layers.lstm import LSTM
+from kerastoolkit.utils.argument_checks import non_negative_int, positive_int, rate
 
 ATTENTIONS = ("additive", "multiplicative")
 

@@ -4,7 +4,7 @@ import keras
 import keras_hub
 from keras import ops
 
-from kerastoolkit.layers.argument_checks import non_negative_int, positive_int, rate
+from kerastoolkit.utils.argument_checks import non_negative_int, positive_int, rate
 
 
 @keras.saving.register_keras_serializable(package="kerastoolkit")

@@ -6,14 +6,14 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from kerastoolkit.layers.argument_checks import positive_int
-from kerastoolkit.layers.sampling import Sampling
 from kerastoolkit.models.autoencoder import endpoint_signature
+from kerastoolkit.models.sampling import Sampling
 from kerastoolkit.models.submodel_config import serialize_submodel
 from kerastoolkit.training.distribution import (
     scale_loss_for_replicas,
     sum_over_replicas,
 )
+from kerastoolkit.utils.argument_checks import positive_int
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 _LOG_2PI = math.log(2.0 * math.pi)

@@ -5,8 +5,8 @@ import math
 import keras
 from keras import ops
 
-from kerastoolkit.layers import argument_checks
 from kerastoolkit.layers.causal_conv1d import CausalConv1D
+from kerastoolkit.utils import argument_checks
 
 DISTRIBUTIONS = ("gaussian", "mixture", "categorical")
 _LOG_2PI = math.log(2.0 * math.pi)

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from kerastoolkit.layers.argument_checks import positive_int
+from kerastoolkit.utils.argument_checks import positive_int
 
 _ARCHITECTURES = ("skipgram", "cbow")
 

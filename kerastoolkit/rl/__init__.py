@@ -13,7 +13,6 @@ result["agent"].export_policy("saved_models/cartpole_dqn")
 """
 
 from kerastoolkit.rl.dqn_agent import DQNAgent, huber, linear_epsilon
-from kerastoolkit.rl.environments import is_atari, make_env
 from kerastoolkit.rl.prioritized_replay_buffer import PrioritizedReplayBuffer
 from kerastoolkit.rl.q_network import (
     build_mlp_q_network,
@@ -21,12 +20,18 @@ from kerastoolkit.rl.q_network import (
     build_q_network,
 )
 from kerastoolkit.rl.replay_buffer import ReplayBuffer
-from kerastoolkit.rl.training_loop import (
-    DEFAULTS,
-    dqn_settings,
-    evaluate_policy,
-    train_dqn,
-)
+from kerastoolkit.utils.lazy_imports import lazy_attributes
+
+# gymnasium (the `rl` extra) is imported when one of these is first used.
+_LAZY = {
+    "is_atari": "kerastoolkit.rl.environments",
+    "make_env": "kerastoolkit.rl.environments",
+    "DEFAULTS": "kerastoolkit.rl.training_loop",
+    "dqn_settings": "kerastoolkit.rl.training_loop",
+    "evaluate_policy": "kerastoolkit.rl.training_loop",
+    "train_dqn": "kerastoolkit.rl.training_loop",
+}
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())
 
 __all__ = [
     "DEFAULTS",

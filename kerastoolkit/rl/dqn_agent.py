@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kerastoolkit.layers.argument_checks import boolean, positive_int
+from kerastoolkit.utils.argument_checks import boolean, positive_int
 
 
 def _number(name, value, low=None, high=None, low_open=False):

@@ -8,7 +8,7 @@ so it saves to `.keras`, reloads in safe mode and exports as a SavedModel.
 
 import keras
 
-from kerastoolkit.layers.argument_checks import boolean, positive_int
+from kerastoolkit.utils.argument_checks import boolean, positive_int
 
 
 def _units(name, values):

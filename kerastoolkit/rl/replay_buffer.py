@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from kerastoolkit.layers.argument_checks import positive_int
+from kerastoolkit.utils.argument_checks import positive_int
 
 _FIELDS = (
     "observations",

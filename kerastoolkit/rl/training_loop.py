@@ -31,13 +31,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kerastoolkit.layers.argument_checks import non_negative_int, positive_int
 from kerastoolkit.rl.dqn_agent import DQNAgent
 from kerastoolkit.rl.environments import make_env
 from kerastoolkit.rl.prioritized_replay_buffer import PrioritizedReplayBuffer
 from kerastoolkit.rl.q_network import build_q_network
 from kerastoolkit.rl.replay_buffer import ReplayBuffer
 from kerastoolkit.training.checkpointing import write_atomically
+from kerastoolkit.utils.argument_checks import non_negative_int, positive_int
 
 DEFAULTS = {
     "env_id": "CartPole-v1",

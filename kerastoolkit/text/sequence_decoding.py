@@ -29,7 +29,7 @@ References:
 import keras
 from keras import ops
 
-from kerastoolkit.layers.argument_checks import non_negative_int, positive_int
+from kerastoolkit.utils.argument_checks import non_negative_int, positive_int
 
 _NEG_INF = -1e9
 

@@ -3,7 +3,7 @@
 import keras
 import keras_hub
 
-from kerastoolkit.layers.argument_checks import positive_int
+from kerastoolkit.utils.argument_checks import positive_int
 
 # Ids 0..3 of every trained vocabulary, in this order.
 RESERVED_TOKENS = ("[PAD]", "[UNK]", "[START]", "[END]")

@@ -4,7 +4,7 @@ import collections
 
 import numpy as np
 
-from kerastoolkit.layers.argument_checks import positive_int
+from kerastoolkit.utils.argument_checks import positive_int
 
 
 class Vocabulary:

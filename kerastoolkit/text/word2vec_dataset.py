@@ -5,7 +5,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from kerastoolkit.layers.argument_checks import positive_int
+from kerastoolkit.utils.argument_checks import positive_int
 
 _ARCHITECTURES = ("skipgram", "cbow")
 

@@ -40,7 +40,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from kerastoolkit.layers.argument_checks import boolean, positive_int
+from kerastoolkit.utils.argument_checks import boolean, positive_int
 
 _CHECKPOINT = re.compile(r"^ckpt-(\d{6,})-(\d{8,})$")
 _WEIGHTS = "model.weights.h5"

@@ -10,7 +10,7 @@ import os
 
 import tensorflow as tf
 
-from kerastoolkit.layers.argument_checks import positive_int
+from kerastoolkit.utils.argument_checks import positive_int
 
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 _MIRRORED = {}

@@ -4,7 +4,7 @@ freeze and unfreeze, and fine-tune in two phases.
 Example:
 
 ```python
-from kerastoolkit.models.image_classifier import ImageClassifier
+from kerastoolkit.models import ImageClassifier
 from kerastoolkit.transfer import fine_tune, load_backbone
 
 backbone = load_backbone("runs/fashion_mnist/model.keras")  # trained on task A
@@ -12,15 +12,17 @@ classifier = ImageClassifier(backbone, num_classes=10)  # a new head for task B
 fine_tune(classifier, backbone, x, y, head_epochs=10, fine_tune_epochs=10)
 ```
 
-RoBERTa (KerasHub) lives in its own modules, imported from there so that this
-package does not load KerasHub: `roberta_checkpoints` (load from a KerasHub
-preset name or directory, or a local Hugging Face checkpoint),
-`roberta_fine_tuning` (layer-wise-decay AdamW, warm-up schedule, early
-stopping), `roberta_pretraining` (byte-level BPE + masked-LM pretraining saved
-as a preset) and `raw_text_serving` (SavedModels that take raw strings).
+RoBERTa (KerasHub) has its own package, `kerastoolkit.transfer.roberta`:
+checkpoints, fine-tuning, masked-LM pretraining, token packing and raw-string
+serving. KerasHub itself is imported only when one of its functions runs.
 """
 
-from kerastoolkit.transfer.backbone_loading import load_backbone, load_weights_checked
+from kerastoolkit.transfer import roberta
+from kerastoolkit.transfer.backbone_loading import (
+    HUB_SCHEMES,
+    load_backbone,
+    load_weights_checked,
+)
 from kerastoolkit.transfer.fine_tuning import fine_tune
 from kerastoolkit.transfer.freezing import (
     block_name,
@@ -31,6 +33,7 @@ from kerastoolkit.transfer.freezing import (
 from kerastoolkit.transfer.weight_transfer import WeightShapeError, copy_weights
 
 __all__ = [
+    "HUB_SCHEMES",
     "WeightShapeError",
     "block_name",
     "copy_weights",
@@ -39,5 +42,6 @@ __all__ = [
     "layer_blocks",
     "load_backbone",
     "load_weights_checked",
+    "roberta",
     "unfreeze_top",
 ]

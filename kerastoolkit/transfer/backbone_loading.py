@@ -14,7 +14,8 @@ from kerastoolkit.models.cnn_builders import applications_backbone
 
 _SHAPES = re.compile(r"variable\.shape=(\([^)]*\)), Received: value\.shape=(\([^)]*\))")
 _LAYER = re.compile(r"<\w+ name=([^,>]+)")
-_HUB_SCHEMES = ("kaggle://", "hf://", "gs://", "modelscope://")
+HUB_SCHEMES = ("kaggle://", "hf://", "gs://", "modelscope://")
+"""Prefixes of the model-hub handles KerasHub downloads (`from_preset`)."""
 
 
 def _backbone_of(model):
@@ -113,7 +114,7 @@ def load_backbone(source, architecture=None, input_shape=None, weights=None, **k
             )
         return load_weights_checked(architecture, path)
     if (path.is_dir() and (path / "config.json").is_file()) or text.startswith(
-        _HUB_SCHEMES
+        HUB_SCHEMES
     ):
         import keras_hub
 

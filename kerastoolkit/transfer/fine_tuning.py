@@ -3,8 +3,8 @@ blocks too, at a lower learning rate."""
 
 import keras
 
-from kerastoolkit.layers.argument_checks import non_negative_int
 from kerastoolkit.transfer.freezing import freeze, unfreeze_top
+from kerastoolkit.utils.argument_checks import non_negative_int
 
 
 def _contains(model, part):

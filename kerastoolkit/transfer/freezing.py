@@ -11,7 +11,7 @@ import re
 
 import keras
 
-from kerastoolkit.layers.argument_checks import non_negative_int
+from kerastoolkit.utils.argument_checks import non_negative_int
 
 # `block3_conv1` -> `block3`, `stage2_block1_add` -> `stage2_block1`,
 # MobileNetV2's `block_16_project` -> `block_16`, EfficientNet's `block7a_se`

@@ -9,8 +9,8 @@ import pytest
 
 from applications import runner
 from kerastoolkit.testing import serving_process
-from kerastoolkit.transfer.roberta_checkpoints import load_roberta_classifier
-from kerastoolkit.transfer.roberta_fine_tuning import predict_probabilities
+from kerastoolkit.transfer.roberta.checkpoints import load_roberta_classifier
+from kerastoolkit.transfer.roberta.fine_tuning import predict_probabilities
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Sampling (kerastoolkit/layers/sampling.py): the reparameterisation trick.
+"""Sampling (kerastoolkit/models/sampling.py): the reparameterisation trick.
 
 Kept with the model tests because the VAE is its one user.
 """
@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 from keras import ops
 
-from kerastoolkit.layers.sampling import Sampling
+from kerastoolkit.models.sampling import Sampling
 from kerastoolkit.testing import check_finite_differences, run_layer_checks
 
 

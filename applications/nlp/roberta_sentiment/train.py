@@ -17,13 +17,12 @@ import numpy as np
 from applications.plots import plot_learning_curves
 from kerastoolkit.datasets import mr, sst2
 from kerastoolkit.training.distribution import make_strategy
-from kerastoolkit.transfer.raw_text_serving import export_raw_text_classifier
-from kerastoolkit.transfer.roberta_checkpoints import load_roberta_classifier
-from kerastoolkit.transfer.roberta_fine_tuning import (
+from kerastoolkit.transfer.roberta.checkpoints import load_roberta_classifier
+from kerastoolkit.transfer.roberta.fine_tuning import (
     fine_tune_roberta,
     predict_probabilities,
 )
-from kerastoolkit.transfer.roberta_pretraining import (
+from kerastoolkit.transfer.roberta.pretraining import (
     build_masked_lm,
     masked_lm_loss,
     pretrain_masked_lm,
@@ -32,6 +31,7 @@ from kerastoolkit.transfer.roberta_pretraining import (
     train_bpe_tokenizer,
     unlabelled_corpus,
 )
+from kerastoolkit.transfer.roberta.raw_text_serving import export_raw_text_classifier
 
 # The metric the demo suite's index shows for this demo.
 HEADLINE = "sst2_pretrained_test_accuracy_mean"

@@ -30,109 +30,10 @@ import math
 import keras
 import numpy as np
 
-from kerastoolkit.layers.argument_checks import non_negative_int, positive_int, rate
+from kerastoolkit.training.layerwise_adamw import LayerwiseAdamW
 from kerastoolkit.training.learning_rate_schedules import LinearWarmupDecay
-
-NO_DECAY_NAMES = ("bias", "gamma", "beta")
-"""Variables whose names contain these get no weight decay (biases, LayerNorm)."""
-
-
-@keras.saving.register_keras_serializable(package="kerastoolkit")
-class LayerwiseAdamW(keras.optimizers.AdamW):
-    """AdamW whose learning rate is multiplied per variable.
-
-    For a variable with multiplier `m` (1 when it has none), one step is
-
-        w <- w - lr(t) * m * wd * w                (decoupled weight decay)
-        w <- Adam(w, g; learning rate lr(t) * m)
-
-    which is exactly `AdamW(learning_rate=lr * m)` applied to that variable.
-
-    Args:
-        learning_rate: a float or a `LearningRateSchedule`.
-        learning_rate_multipliers: a dict from variable path (`variable.path`,
-            e.g. `"transformer_layer_0/self_attention_layer/query/kernel"`)
-            to a positive factor on the learning rate; paths not listed get 1.
-        no_decay_names: variables whose name contains one of these get no
-            weight decay.
-        weight_decay: the decoupled weight decay factor.
-        **kwargs: the other `keras.optimizers.AdamW` arguments (`beta_1`,
-            `beta_2`, `epsilon`, `clipnorm`, ...).
-
-    Example:
-
-    >>> multipliers = layerwise_learning_rate_multipliers(classifier, 0.8)
-    >>> optimizer = LayerwiseAdamW(LinearWarmupDecay(2e-5, 60, 1000), multipliers)
-
-    References:
-        Loshchilov and Hutter, Decoupled Weight Decay Regularization, 2019.
-    """
-
-    def __init__(
-        self,
-        learning_rate=0.001,
-        learning_rate_multipliers=None,
-        no_decay_names=NO_DECAY_NAMES,
-        weight_decay=0.004,
-        **kwargs,
-    ):
-        super().__init__(
-            learning_rate=learning_rate, weight_decay=weight_decay, **kwargs
-        )
-        multipliers = dict(learning_rate_multipliers or {})
-        for path, factor in multipliers.items():
-            if (
-                not isinstance(factor, (int, float))
-                or isinstance(factor, bool)
-                or not factor > 0
-            ):
-                raise ValueError(
-                    "`learning_rate_multipliers` values must be positive numbers, "
-                    f"got {factor!r} for {path!r}."
-                )
-        if isinstance(no_decay_names, str) or not all(
-            isinstance(name, str) for name in no_decay_names
-        ):
-            raise ValueError(
-                "`no_decay_names` must be a sequence of strings, got "
-                f"{no_decay_names!r}."
-            )
-        self.learning_rate_multipliers = {k: float(v) for k, v in multipliers.items()}
-        self.no_decay_names = tuple(no_decay_names)
-        if self.no_decay_names:
-            self.exclude_from_weight_decay(var_names=list(self.no_decay_names))
-
-    def build(self, var_list):
-        super().build(var_list)
-        self._multiplier_by_key = {}
-        self._decays_by_key = {}
-        for variable in var_list:
-            key = self._var_key(variable)
-            self._multiplier_by_key[key] = self.learning_rate_multipliers.get(
-                variable.path, 1.0
-            )
-            self._decays_by_key[key] = bool(
-                self.weight_decay is not None and self._use_weight_decay(variable)
-            )
-
-    def _apply_weight_decay(self, variables):
-        # Applied in `update_step` instead, at each variable's own rate.
-        return
-
-    def update_step(self, gradient, variable, learning_rate):
-        key = self._var_key(variable)
-        multiplier = self._multiplier_by_key.get(key, 1.0)
-        learning_rate = keras.ops.cast(learning_rate, variable.dtype) * multiplier
-        if self._decays_by_key.get(key, False):
-            decay = keras.ops.cast(self.weight_decay, variable.dtype)
-            variable.assign(variable - variable * decay * learning_rate)
-        return super().update_step(gradient, variable, learning_rate)
-
-    def get_config(self):
-        config = super().get_config()
-        config["learning_rate_multipliers"] = dict(self.learning_rate_multipliers)
-        config["no_decay_names"] = list(self.no_decay_names)
-        return config
+from kerastoolkit.transfer.roberta.token_packing import fast_token_ids, pack_token_ids
+from kerastoolkit.utils.argument_checks import non_negative_int, positive_int, rate
 
 
 def layerwise_learning_rate_multipliers(classifier, layer_decay):
@@ -300,55 +201,6 @@ def compile_for_fine_tuning(
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
     )
     return optimizer
-
-
-def fast_token_ids(tokenizer, sentences):
-    """Token ids of `sentences`, from Hugging Face `tokenizers` (Rust), fast.
-
-    KerasHub's in-graph byte-level BPE costs milliseconds a sentence; this
-    builds the same BPE (`ByteLevelBPETokenizer` on the tokenizer's own
-    `vocabulary` and `merges`) and encodes a whole data set in a fraction of a
-    second. Its ids equal those of the KerasHub tokenizer run in the graph
-    (what a served model and `tf.data` pipelines compute) and those of
-    transformers' `RobertaTokenizer`; tests check both. (KerasHub's eager
-    Python path, used when a tokenizer is called on a Python list, splits
-    " 's" differently and is not used here.)
-
-    Args:
-        tokenizer: a KerasHub byte-pair tokenizer (e.g. `RobertaTokenizer`).
-        sentences: a list of strings.
-
-    Returns:
-        A list of lists of int token ids, without start/end tokens.
-    """
-    from tokenizers import ByteLevelBPETokenizer
-
-    # merges.txt may start with a "#version: 0.2" line, which is no merge.
-    merges = [
-        tuple(merge.split(" "))
-        for merge in tokenizer.merges
-        if merge.strip() and not merge.lstrip().startswith("#version:")
-    ]
-    fast = ByteLevelBPETokenizer(vocab=dict(tokenizer.vocabulary), merges=merges)
-    return [encoding.ids for encoding in fast.encode_batch(list(sentences))]
-
-
-def pack_token_ids(token_ids, sequence_length, tokenizer):
-    """Packs id lists as RoBERTa does: `<s> ids </s>`, truncated, padded.
-
-    Returns:
-        `{"token_ids": int32 (n, sequence_length), "padding_mask": bool}`,
-        what `RobertaTextClassifierPreprocessor` gives for one segment.
-    """
-    packed = np.full(
-        (len(token_ids), sequence_length), tokenizer.pad_token_id, dtype="int32"
-    )
-    for row, ids in enumerate(token_ids):
-        ids = list(ids[: sequence_length - 2])
-        packed[row, : len(ids) + 2] = (
-            [tokenizer.start_token_id] + ids + [tokenizer.end_token_id]
-        )
-    return {"token_ids": packed, "padding_mask": packed != tokenizer.pad_token_id}
 
 
 def preprocess_batches(

@@ -7,13 +7,13 @@ import pytest
 import tensorflow as tf
 
 from kerastoolkit.testing import serving_process
-from kerastoolkit.transfer.raw_text_serving import (
+from kerastoolkit.transfer.roberta.checkpoints import load_roberta_classifier
+from kerastoolkit.transfer.roberta.fine_tuning import predict_probabilities
+from kerastoolkit.transfer.roberta.raw_text_serving import (
     RawTextClassifier,
     export_raw_text_classifier,
 )
-from kerastoolkit.transfer.roberta_checkpoints import load_roberta_classifier
-from kerastoolkit.transfer.roberta_fine_tuning import predict_probabilities
-from tests.transfer.test_roberta_checkpoints import tiny_checkpoint
+from tests.transfer.roberta.test_checkpoints import tiny_checkpoint
 
 SENTENCES = [
     "A charming, funny film.",

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kerastoolkit.transfer.roberta_checkpoints import (
+from kerastoolkit.transfer.roberta.checkpoints import (
     CheckpointError,
     checkpoint_format,
     load_roberta_backbone,
@@ -18,7 +18,7 @@ from kerastoolkit.transfer.roberta_checkpoints import (
     load_roberta_tokenizer,
 )
 
-SCRIPT = Path(__file__).parents[2] / "scripts" / "make_tiny_roberta_checkpoint.py"
+SCRIPT = Path(__file__).parents[3] / "scripts" / "make_tiny_roberta_checkpoint.py"
 SENTENCES = [
     "The film is a charming, funny story.",
     "Two dogs run on the beach",

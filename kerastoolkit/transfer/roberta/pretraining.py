@@ -30,8 +30,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from kerastoolkit.layers.argument_checks import positive_int
-from kerastoolkit.transfer.roberta_fine_tuning import fast_token_ids, pack_token_ids
+from kerastoolkit.transfer.roberta.token_packing import fast_token_ids, pack_token_ids
+from kerastoolkit.utils.argument_checks import positive_int
 
 SPECIAL_TOKENS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
 
@@ -258,7 +258,7 @@ def pretrain_masked_lm(
     Returns:
         The `History.history` dict (`loss`, `accuracy`, and the `val_` ones).
     """
-    from kerastoolkit.transfer.roberta_fine_tuning import (
+    from kerastoolkit.transfer.roberta.fine_tuning import (
         preprocessing_detached,
         warmup_adamw,
     )

@@ -33,12 +33,17 @@ References:
 import json
 from pathlib import Path
 
-from kerastoolkit.layers.argument_checks import positive_int, rate
+from kerastoolkit.transfer.backbone_loading import HUB_SCHEMES
+from kerastoolkit.transfer.roberta.keras_hub_adapter import (
+    MASKED_LM_HEAD_KEYS,
+    masked_lm_head_variables,
+    safetensor_loader,
+)
+from kerastoolkit.utils.argument_checks import positive_int, rate
 
 CONFIG_FILE = "config.json"
 HF_WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json")
 HF_TOKENIZER_FILES = ("vocab.json", "merges.txt")
-_HANDLE_SCHEMES = ("kaggle://", "hf://", "gs://", "modelscope://")
 # Rows 0 and 1 of RoBERTa's position table are reserved (padding_idx = 1).
 POSITION_OFFSET = 2
 _TOKEN_TYPE_KEY = "roberta.embeddings.token_type_embeddings.weight"
@@ -81,7 +86,7 @@ def checkpoint_format(source):
             f"{type(source).__name__}."
         )
     text = str(source)
-    if text.startswith(_HANDLE_SCHEMES):
+    if text.startswith(HUB_SCHEMES):
         return "handle"
     path = Path(text)
     if path.is_dir():
@@ -250,9 +255,7 @@ def load_roberta_backbone(source, *, dropout=None, dtype=None, load_weights=True
 
 
 def _fold_token_type_embedding(backbone, source):
-    from keras_hub.src.utils.transformers.safetensor_utils import SafetensorLoader
-
-    with SafetensorLoader(source) as loader:
+    with safetensor_loader(source) as loader:
         try:
             token_types = loader.get_tensor(_TOKEN_TYPE_KEY)
         except KeyError:
@@ -455,20 +458,15 @@ def _hf_keys(source):
 
 def _port_masked_lm_head(task, source):
     import numpy as np
-    from keras_hub.src.utils.transformers.safetensor_utils import SafetensorLoader
 
-    head = task.masked_lm_head
-    with SafetensorLoader(source) as loader:
-        loader.port_weight(
-            head._intermediate_dense.kernel,
-            "lm_head.dense.weight",
-            hook_fn=lambda tensor, _: np.transpose(tensor),
-        )
-        loader.port_weight(head._intermediate_dense.bias, "lm_head.dense.bias")
-        loader.port_weight(
-            head._intermediate_layer_norm.gamma, "lm_head.layer_norm.weight"
-        )
-        loader.port_weight(
-            head._intermediate_layer_norm.beta, "lm_head.layer_norm.bias"
-        )
-        loader.port_weight(head._bias, "lm_head.bias")
+    variables = masked_lm_head_variables(task.masked_lm_head)
+    with safetensor_loader(source) as loader:
+        for key, role in MASKED_LM_HEAD_KEYS.items():
+            loader.port_weight(
+                variables[role],
+                key,
+                # Hugging Face stores dense kernels as (out, in).
+                hook_fn=(lambda tensor, _: np.transpose(tensor))
+                if role == "intermediate_kernel"
+                else None,
+            )

@@ -8,13 +8,12 @@ import numpy as np
 import pytest
 
 from kerastoolkit.datasets import multi30k, sst2
-from kerastoolkit.transfer.roberta_checkpoints import (
+from kerastoolkit.transfer.roberta.checkpoints import (
     checkpoint_format,
     load_roberta_classifier,
     load_roberta_masked_lm,
 )
-from kerastoolkit.transfer.roberta_fine_tuning import fast_token_ids
-from kerastoolkit.transfer.roberta_pretraining import (
+from kerastoolkit.transfer.roberta.pretraining import (
     build_masked_lm,
     masked_lm_batches,
     masked_lm_loss,
@@ -24,6 +23,7 @@ from kerastoolkit.transfer.roberta_pretraining import (
     train_bpe_tokenizer,
     unlabelled_corpus,
 )
+from kerastoolkit.transfer.roberta.token_packing import fast_token_ids
 
 
 @pytest.fixture(scope="module")

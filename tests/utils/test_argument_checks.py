@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from kerastoolkit.layers import argument_checks
+from kerastoolkit.utils import argument_checks
 
 
 @pytest.mark.parametrize(
