@@ -252,34 +252,76 @@ def check_source(source):
         raise ValueError(f"`source` must be one of 'local', 'tfds', got {source!r}")
 
 
-def load_tfds(name, split, data_dir=None, download=False, as_supervised=False):
-    """Loads a split through `tfds.load`, the other place data can come from.
+def load_tfds(
+    name,
+    split,
+    data_dir=None,
+    as_supervised=False,
+    manual_files=None,
+    download=False,
+):
+    """Loads a split through a tensorflow-datasets builder, preparing it offline.
+
+    A builder that is already prepared in `data_dir` is read as it is. One
+    that is not is prepared from local files when `manual_files` is given:
+    tensorflow-datasets' download manager takes a file from its manual folder,
+    checked against the SHA-256 the builder registered, before it would
+    download it, so preparing needs no network.
 
     Args:
         name: The tensorflow-datasets name, e.g. `"fashion_mnist"`.
         split: The tensorflow-datasets split name.
-        data_dir: The tensorflow-datasets data directory (its own layout).
-        download: Passed to `tfds.load`: whether it may download and prepare
-            the data set.
-        as_supervised: Passed to `tfds.load`.
+        data_dir: The tensorflow-datasets data directory (its own layout);
+            `None` for its default, `$TFDS_DATA_DIR` or
+            `~/tensorflow_datasets`.
+        as_supervised: Passed to `as_dataset`: `(input, target)` tuples
+            instead of dicts.
+        manual_files: Optional function `(scratch_dir) -> folder`, called
+            only when the data set is not prepared yet. It returns a folder
+            holding the files the builder downloads, under their upstream
+            names and with their upstream bytes; it may write them into
+            `scratch_dir`, an empty folder deleted after preparation.
+        download: When the data set is not prepared and `manual_files` is
+            `None`, whether tensorflow-datasets may download and prepare it.
 
     Returns:
-        The `tf.data.Dataset` that `tfds.load` returns.
+        The unbatched `tf.data.Dataset` of the split.
 
     Raises:
         ImportError: if tensorflow-datasets is not installed.
+        DatasetNotFoundError: if the data set is not prepared in `data_dir`,
+            `manual_files` is `None` and `download` is false.
     """
     try:
         import tensorflow_datasets as tfds
     except ImportError as err:
         raise ImportError(
             "`source='tfds'` needs the tensorflow-datasets package, which is not "
-            "installed: pip install tensorflow-datasets, or use source='local'."
+            "installed: pip install tensorflow-datasets (it comes with the data "
+            f"extra, {DATA_EXTRA_HINT}), or use source='local'."
         ) from err
-    return tfds.load(
-        name,
-        split=split,
-        data_dir=None if data_dir is None else os.fspath(data_dir),
-        download=download,
-        as_supervised=as_supervised,
+    builder = tfds.builder(
+        name, data_dir=None if data_dir is None else os.fspath(data_dir)
     )
+    if not builder.is_prepared():
+        if manual_files is not None:
+            # TFDS writes the extracted copies of the files into the download
+            # folder: a scratch folder keeps them out of the data directory.
+            with tempfile.TemporaryDirectory(prefix="kerastoolkit-tfds-") as scratch:
+                scratch = pathlib.Path(scratch)
+                manual_dir = manual_files(scratch / "manual")
+                builder.download_and_prepare(
+                    download_dir=scratch / "downloads",
+                    download_config=tfds.download.DownloadConfig(
+                        manual_dir=os.fspath(manual_dir)
+                    ),
+                )
+        elif download:
+            builder.download_and_prepare()
+        else:
+            raise DatasetNotFoundError(
+                f"tensorflow-datasets' {name} is not prepared in {builder.data_dir} "
+                "and preparing it would download its files: pass download=True "
+                "(needs the network) or prepare it there first."
+            )
+    return builder.as_dataset(split=split, as_supervised=as_supervised)

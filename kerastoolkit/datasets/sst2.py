@@ -111,38 +111,60 @@ def load_data(data_dir=None, download=False):
 
 
 def as_dataset(
-    split="train", data_dir=None, download=False, as_supervised=False, source="local"
+    split="train",
+    data_dir=None,
+    download=False,
+    as_supervised=False,
+    source="local",
+    tfds_data_dir=None,
 ):
     """Returns one split as an unbatched, unshuffled `tf.data.Dataset`.
 
     Args:
         split: `"train"`, `"dev"` or `"test"`.
-        data_dir: With `source="local"`, as in `load_data`; with
-            `source="tfds"`, the tensorflow-datasets data directory.
-        download: Whether the data may be downloaded when it is not on disk.
+        data_dir: With `source="local"`, as in `load_data`.
+        download: Whether the data may be downloaded when it is not on disk:
+            with `source="tfds"`, whether tensorflow-datasets may download and
+            prepare GLUE's SST-2 (needs the network).
         as_supervised: Whether elements are `(sentence, label)` tuples instead
             of dicts.
         source: `"local"` reads the files above; `"tfds"` loads GLUE's SST-2
-            through `tfds.load("glue/sst2")` (needs tensorflow-datasets; `"dev"`
-            is its `"validation"` split, its train split holds phrases and its
-            test labels are -1).
+            through `tfds.load("glue/sst2")`, a different data set (`"dev"` is
+            its `"validation"` split, its train split holds phrases and its test
+            labels are -1) that only a download gives. For these splits through
+            tensorflow-datasets offline, use the `kerastoolkit_sst2` builder of
+            `kerastoolkit.datasets.tfds_builders`.
+        tfds_data_dir: With `source="tfds"`, the tensorflow-datasets data
+            directory; `None` for its default.
 
     Returns:
         A `tf.data.Dataset` of `{"sentence": string, "label": int64}` (the
         tensorflow-datasets `glue/sst2` feature names, without its `idx`), or
         of `(sentence, label)` tuples with `as_supervised=True`.
+
+    Raises:
+        DatasetNotFoundError: with `source="tfds"`, if GLUE's SST-2 is not
+            prepared in `tfds_data_dir` and `download` is false.
     """
     data_location.check_split(split, SPLITS)
     data_location.check_source(source)
     import tensorflow as tf
 
     if source == "tfds":
-        dataset = data_location.load_tfds(
-            "glue/sst2",
-            split=_TFDS_SPLITS[split],
-            data_dir=data_dir,
-            download=download,
-        )
+        try:
+            dataset = data_location.load_tfds(
+                "glue/sst2",
+                split=_TFDS_SPLITS[split],
+                data_dir=tfds_data_dir,
+                download=download,
+            )
+        except data_location.DatasetNotFoundError as err:
+            raise data_location.DatasetNotFoundError(
+                f"{err}\nGLUE's SST-2 is not the local data set: for the "
+                "local splits through tensorflow-datasets, import "
+                "kerastoolkit.datasets.tfds_builders and call "
+                'tfds.load("kerastoolkit_sst2"); or use source="local".'
+            ) from err
         if as_supervised:
             return dataset.map(lambda example: (example["sentence"], example["label"]))
         return dataset.map(

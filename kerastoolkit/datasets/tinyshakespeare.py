@@ -89,16 +89,23 @@ def load_data(data_dir=None, download=False, split=None):
     return text if split is None else split_text(text)[split]
 
 
-def as_dataset(split="train", data_dir=None, download=False, source="local"):
+def as_dataset(
+    split="train", data_dir=None, download=False, source="local", tfds_data_dir=None
+):
     """Returns one split as a `tf.data.Dataset` with a single element.
 
     Args:
         split: `"train"`, `"validation"` or `"test"`.
-        data_dir: With `source="local"`, as in `load_data`; with
-            `source="tfds"`, the tensorflow-datasets data directory.
-        download: Whether the data may be downloaded when it is not on disk.
+        data_dir: As in `load_data`: where to look for `input.txt`.
+        download: Whether the file may be downloaded into the per-user cache
+            when it is not on disk.
         source: `"local"` reads the file above; `"tfds"` loads through
-            `tfds.load("tiny_shakespeare")` (needs tensorflow-datasets).
+            tensorflow-datasets' own `tiny_shakespeare` builder, which it
+            prepares offline the first time from the same file (its manual
+            folder; the builder checks the file's SHA-256).
+        tfds_data_dir: With `source="tfds"`, the tensorflow-datasets data
+            directory where the prepared data set is kept; `None` for its
+            default, `$TFDS_DATA_DIR` or `~/tensorflow_datasets`.
 
     Returns:
         A `tf.data.Dataset` of one `{"text": string}` element holding the
@@ -108,7 +115,12 @@ def as_dataset(split="train", data_dir=None, download=False, source="local"):
     data_location.check_source(source)
     if source == "tfds":
         return data_location.load_tfds(
-            "tiny_shakespeare", split=split, data_dir=data_dir, download=download
+            "tiny_shakespeare",
+            split=split,
+            data_dir=tfds_data_dir,
+            manual_files=lambda scratch: data_location.find_data_dir(
+                DATA_FILES, data_dir=data_dir, download=download
+            ),
         )
     import tensorflow as tf
 

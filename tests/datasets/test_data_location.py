@@ -2,7 +2,6 @@
 
 import hashlib
 import sys
-import types
 import urllib.error
 
 import pytest
@@ -169,22 +168,35 @@ def test_load_tfds_without_tensorflow_datasets(monkeypatch):
         data_location.load_tfds("fashion_mnist", split="train")
 
 
-def test_load_tfds_passes_its_arguments(monkeypatch, tmp_path):
-    calls = []
-    fake = types.SimpleNamespace(load=lambda *a, **kw: calls.append((a, kw)) or "ds")
-    monkeypatch.setitem(sys.modules, "tensorflow_datasets", fake)
-    result = data_location.load_tfds(
-        "tiny_shakespeare", split="test", data_dir=tmp_path, as_supervised=True
+def test_load_tfds_prepares_from_manual_files_once(tmp_path, data_root):
+    scratch_dirs = []
+
+    def manual_files(scratch_dir):
+        scratch_dirs.append(scratch_dir)
+        return data_root / "tinyshakespeare"
+
+    dataset = data_location.load_tfds(
+        "tiny_shakespeare",
+        split="validation",
+        data_dir=tmp_path / "tfds",
+        manual_files=manual_files,
     )
-    assert result == "ds"
-    assert calls == [
-        (
-            ("tiny_shakespeare",),
-            {
-                "split": "test",
-                "data_dir": str(tmp_path),
-                "download": False,
-                "as_supervised": True,
-            },
-        )
-    ]
+    assert [len(example["text"]) for example in dataset.as_numpy_iterator()] == [55770]
+    # The scratch folder (with TFDS's download bookkeeping) is gone.
+    assert len(scratch_dirs) == 1 and not scratch_dirs[0].parent.exists()
+
+    def fail(scratch_dir):
+        raise AssertionError("a prepared data set needs no files")
+
+    dataset = data_location.load_tfds(
+        "tiny_shakespeare", split="test", data_dir=tmp_path / "tfds", manual_files=fail
+    )
+    assert int(dataset.cardinality()) == 1
+
+
+def test_load_tfds_without_files_or_download(tmp_path):
+    with pytest.raises(
+        DatasetNotFoundError,
+        match="tiny_shakespeare is not prepared in .* pass download=True",
+    ):
+        data_location.load_tfds("tiny_shakespeare", split="test", data_dir=tmp_path)

@@ -1,8 +1,5 @@
 """Tests of the SST-2 (stsa.binary) loader."""
 
-import sys
-import types
-
 import numpy as np
 import pytest
 
@@ -93,28 +90,12 @@ def test_as_dataset(data_root):
         sst2.as_dataset("val")
 
 
-def test_as_dataset_from_tfds_maps_glue(monkeypatch):
-    import tensorflow as tf
-
-    calls = []
-
-    def load(name, **kwargs):
-        calls.append((name, kwargs["split"]))
-        return tf.data.Dataset.from_tensor_slices(
-            {
-                "idx": tf.constant([0], tf.int32),
-                "label": tf.constant([1], tf.int64),
-                "sentence": tf.constant(["it 's a charming journey"]),
-            }
-        )
-
-    monkeypatch.setitem(
-        sys.modules, "tensorflow_datasets", types.SimpleNamespace(load=load)
-    )
-    dataset = sst2.as_dataset("dev", source="tfds")
-    assert calls == [("glue/sst2", "validation")]
-    assert set(dataset.element_spec) == {"sentence", "label"}
-    sentence, label = next(
-        iter(sst2.as_dataset("test", source="tfds", as_supervised=True))
-    )
-    assert sentence.numpy() == b"it 's a charming journey" and int(label) == 1
+def test_as_dataset_from_tfds_says_glue_needs_a_download(tmp_path):
+    # GLUE's SST-2 is another data set, which only a download gives.
+    with pytest.raises(DatasetNotFoundError) as raised:
+        sst2.as_dataset("dev", source="tfds", tfds_data_dir=tmp_path)
+    message = str(raised.value)
+    assert "glue/sst2 is not prepared in" in message
+    assert "pass download=True" in message
+    assert 'tfds.load("kerastoolkit_sst2")' in message
+    assert not any(tmp_path.iterdir())

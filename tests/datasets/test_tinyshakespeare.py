@@ -1,8 +1,5 @@
 """Tests of the Tiny Shakespeare loader."""
 
-import sys
-import types
-
 import pytest
 
 from kerastoolkit.datasets import DatasetNotFoundError, data_location, tinyshakespeare
@@ -86,19 +83,16 @@ def test_as_dataset(tmp_path):
     assert list(dataset.as_numpy_iterator()) == [{"text": b"x" * 5}]
 
 
-def test_as_dataset_from_tfds(monkeypatch):
-    calls = []
-    fake = types.SimpleNamespace(load=lambda name, **kw: calls.append((name, kw)))
-    monkeypatch.setitem(sys.modules, "tensorflow_datasets", fake)
-    tinyshakespeare.as_dataset("test", source="tfds")
-    assert calls == [
-        (
-            "tiny_shakespeare",
-            {
-                "split": "test",
-                "data_dir": None,
-                "download": False,
-                "as_supervised": False,
-            },
+def test_as_dataset_from_tfds_prepares_offline(text, data_root, tmp_path):
+    # tensorflow-datasets' own tiny_shakespeare builder, prepared from the local
+    # file (it checks the file against the SHA-256 it registered).
+    tfds_data_dir = tmp_path / "tfds"
+    splits = tinyshakespeare.split_text(text)
+    for split in tinyshakespeare.SPLITS:
+        dataset = tinyshakespeare.as_dataset(
+            split, data_dir=data_root, source="tfds", tfds_data_dir=tfds_data_dir
         )
-    ]
+        assert [
+            example["text"].decode() for example in dataset.as_numpy_iterator()
+        ] == [splits[split]]
+    assert (tfds_data_dir / "tiny_shakespeare" / "1.0.0").is_dir()
