@@ -43,6 +43,7 @@ EXTRAS = (
     "tokenizers",
     "sacrebleu",
     "gensim",
+    "tensorflow_datasets",
     "tensorflow_text",
     "torch",
 )

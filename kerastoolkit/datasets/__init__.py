@@ -6,7 +6,11 @@ the operating-system package's folder and the per-user cache, and download
 only when called with `download=True` (see `data_location`). The others
 (`mnist1d`, `mnist_5k`, `digits`, `sunspots`) read data that ships with a
 package of the `kerastoolkit[data]` extra. Importing this package reads nothing:
-TensorFlow and the data packages are imported only when a loader runs.
+the data packages are imported only when a loader runs.
+
+`tfds_builders` (imported on first use, as it loads tensorflow-datasets)
+registers every local data set as a tensorflow-datasets builder, so
+`tfds.load("kerastoolkit_mr", data_dir=...)` works offline.
 """
 
 from kerastoolkit.datasets import (
@@ -22,6 +26,10 @@ from kerastoolkit.datasets import (
     tinyshakespeare,
 )
 from kerastoolkit.datasets.data_location import DatasetNotFoundError
+from kerastoolkit.utils.lazy_imports import lazy_attributes
+
+_LAZY = {"tfds_builders": "kerastoolkit.datasets.tfds_builders"}
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())
 
 __all__ = [
     "DatasetNotFoundError",
@@ -34,5 +42,6 @@ __all__ = [
     "multi30k",
     "sst2",
     "sunspots",
+    "tfds_builders",
     "tinyshakespeare",
 ]

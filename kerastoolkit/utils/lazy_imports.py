@@ -24,7 +24,10 @@ def lazy_attributes(package, names, namespace):
     Args:
         package: the package's `__name__` (for error messages).
         names: a dict from public name to the module that defines it, e.g.
-            `{"SubwordTokenizer": "kerastoolkit.text.subword_tokenizer"}`.
+            `{"SubwordTokenizer": "kerastoolkit.text.subword_tokenizer"}`; a
+            name that maps to the package's own sub-module of that name
+            (`{"tfds_builders": "kerastoolkit.datasets.tfds_builders"}`)
+            serves the module itself.
         namespace: the package's `globals()`; a name is cached there once
             loaded, so the module is imported once.
 
@@ -35,7 +38,8 @@ def lazy_attributes(package, names, namespace):
     def __getattr__(name):
         if name not in names:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(names[name]), name)
+        module = importlib.import_module(names[name])
+        value = module if names[name] == f"{package}.{name}" else getattr(module, name)
         namespace[name] = value
         return value
 
