@@ -1,14 +1,21 @@
 """The command line: `python -m applications [list | run NAME ... | suite ...]`.
 
 `run NAME --help` lists the demo's config fields, each with the comment that
-documents it in `config.py`.
+documents it in `config.py`. TensorFlow's C++ log lines (CUDA probing, CPU
+feature notices, oneDNN) are hidden unless `--tf_log` is given: they are not
+errors, but a newcomer reads them as such.
 """
 
 import argparse
 import ast
 import dataclasses
+import importlib
 import inspect
+import logging
+import os
+import re
 import sys
+import tempfile
 import textwrap
 import types
 import typing
@@ -17,9 +24,60 @@ from pathlib import Path
 from applications import runner, suite
 
 USAGE = (
-    "usage: python -m applications [list | run NAME [--quick] "
-    "[--FIELD VALUE ...] | suite [--full] [NAME ...]]"
+    "usage: python -m applications [list | run NAME [--quick] [--tf_log] "
+    "[--FIELD VALUE ...] | suite [--full] [--tf_log] [NAME ...]]"
 )
+
+# What TensorFlow's C++ logging (absl) writes, "I0000 00:00:1796083503.366892
+# 6340 port.cc:153] oneDNN custom operations are on..." (severity, date, time,
+# thread, source line), and absl's notice before it.
+TENSORFLOW_LOG_LINE = re.compile(
+    r"^([IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\] |"
+    r"WARNING: All log messages before absl::InitializeLog\(\) is called)"
+)
+
+
+def configure_tensorflow_logging(show):
+    """Hides TensorFlow's C++ and absl log lines, or (`show`) lets them all through.
+
+    Call before TensorFlow is imported: TensorFlow reads TF_CPP_MIN_LOG_LEVEL
+    once, when it loads. An explicit TF_CPP_MIN_LOG_LEVEL in the environment
+    wins over the quiet default.
+    """
+    if show:
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from absl import logging as absl_logging
+
+    absl_logging.set_verbosity(absl_logging.ERROR)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+
+def import_quietly(module, show=False):
+    """Imports `module`, dropping the C++ log lines TensorFlow prints as it loads.
+
+    Those lines (oneDNN, CUDA driver probing) come before TensorFlow reads its
+    log level, so only filtering the process's stderr while it loads removes
+    them; every other line is written out again.
+    """
+    if show or "tensorflow" in sys.modules:
+        return importlib.import_module(module)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            return importlib.import_module(module)
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            lines = captured.read().decode("utf-8", "replace").splitlines(True)
+            kept = [line for line in lines if not TENSORFLOW_LOG_LINE.match(line)]
+            sys.stderr.write("".join(kept))
+            sys.stderr.flush()
 
 
 def field_docs(config_cls):
@@ -101,14 +159,26 @@ def demo_parser(name):
         prog=f"python -m applications run {name}", description=runner.summary(name)
     )
     parser.add_argument("--quick", action="store_true", help="a fast smoke run")
+    parser.add_argument(
+        "--tf_log", action="store_true", help="show TensorFlow's C++ log lines"
+    )
     config_arguments(parser, runner.demo_module(name, "config").Config)
     return parser
 
 
 def main(name, argv=None):
     """Runs demo `name` from command-line arguments (its `__main__` calls this)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    show = "--tf_log" in argv
+    configure_tensorflow_logging(show)
+    demos = runner.discover()
+    if name in demos:
+        # A config may import the library, and so TensorFlow: quietly, too.
+        import_quietly(f"{demos[name]}.config", show)
     args = vars(demo_parser(name).parse_args(argv))
     quick = args.pop("quick")
+    args.pop("tf_log")
+    import_quietly("tensorflow", show)
     return runner.run(name, quick=quick, overrides=args)
 
 
@@ -123,7 +193,12 @@ def suite_main(argv=None):
     parser.add_argument("names", nargs="*", help="demos to run (default: all)")
     parser.add_argument("--full", action="store_true", help="full-size runs")
     parser.add_argument("--runs_dir", default="runs", help="where index.html goes")
+    parser.add_argument(
+        "--tf_log", action="store_true", help="show TensorFlow's C++ log lines"
+    )
     args = parser.parse_args(argv)
+    configure_tensorflow_logging(args.tf_log)
+    import_quietly("tensorflow", args.tf_log)
     entries = suite.run_suite(
         args.names or None, quick=not args.full, runs_dir=args.runs_dir
     )

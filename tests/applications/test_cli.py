@@ -1,17 +1,34 @@
 """The command line: typed fields, every config field's documentation in
-`--help`, help for every command."""
+`--help`, help for every command, and TensorFlow's C++ log lines hidden
+unless `--tf_log` is given."""
 
 import dataclasses
+import json
+import logging
+import os
 import re
 import subprocess
 import sys
 
 import pytest
+from absl import logging as absl_logging
 
 from applications import cli, runner
 
 DEMOS = sorted(runner.discover())
 ROOT = runner.APPLICATIONS_DIR.parent
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging(monkeypatch):
+    # `cli` configures this process's TensorFlow logging, as a program's entry
+    # point does: give the other tests theirs back.
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    verbosity = absl_logging.get_verbosity()
+    level = logging.getLogger("tensorflow").level
+    yield
+    absl_logging.set_verbosity(verbosity)
+    logging.getLogger("tensorflow").setLevel(level)
 
 
 def test_list_prints_every_demo(capsys):
@@ -100,7 +117,7 @@ def _command(*args, env=None):
 def test_help_of_every_command():
     demo = _command("run", "sunspots", "--help")
     assert demo.returncode == 0, demo.stderr
-    assert "--test_years" in demo.stdout
+    assert "--test_years" in demo.stdout and "--tf_log" in demo.stdout
     assert "Years held out" in demo.stdout  # the field's comment in config.py
     run = _command("run", "--help")
     assert run.returncode == 0, run.stderr
@@ -110,3 +127,41 @@ def test_help_of_every_command():
     assert "--full" in suite.stdout
     unknown = _command("run", "nope")
     assert unknown.returncode != 0 and "Unknown demo 'nope'" in unknown.stderr
+
+
+# TensorFlow's C++ log lines, matched independently of `cli`'s own filter:
+# "I0000 00:00:1796083503.366892  6340 port.cc:153] oneDNN custom operations..."
+LOG_LINE = re.compile(r"^[IWEF]\d{4} .*\.(cc|h):\d+\] |absl::InitializeLog")
+
+
+def _quick_run(tmp_path, *extra):
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    result = _command(
+        "run",
+        "sunspots",
+        "--quick",
+        "--verbose",
+        "0",
+        "--output_dir",
+        str(tmp_path / "run"),
+        "--export_dir",
+        str(tmp_path / "saved"),
+        *extra,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout + result.stderr
+
+
+def test_a_quick_run_prints_no_tensorflow_log_lines_unless_asked(tmp_path):
+    quiet = _quick_run(tmp_path / "quiet")
+    log_lines = [line for line in quiet.splitlines() if LOG_LINE.search(line)]
+    assert not log_lines, log_lines[:5]
+    assert "[sunspots] done in" in quiet
+    record = json.loads((tmp_path / "quiet" / "run" / "metrics.json").read_text())
+    assert record["metrics"]["test_mse_wavenet"] > 0
+    loud = _quick_run(tmp_path / "loud", "--tf_log")
+    log_lines = [line for line in loud.splitlines() if LOG_LINE.search(line)]
+    # At least absl's notice and one C++ line (on CPU, oneDNN's).
+    assert len(log_lines) >= 2
+    assert all(cli.TENSORFLOW_LOG_LINE.match(line) for line in log_lines)

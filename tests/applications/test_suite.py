@@ -88,6 +88,8 @@ def test_a_failing_demo_gets_an_error_row_and_the_suite_goes_on(tmp_path, monkey
     assert [bool(e.get("error")) for e in entries] == [True, False]
     with pytest.raises(SystemExit, match="failed: sunspots"):
         monkeypatch.setattr(suite, "run_suite", lambda *a, **k: entries)
+        # The command line's logging set-up is tested in test_cli.py.
+        monkeypatch.setattr(cli, "configure_tensorflow_logging", lambda show: None)
         cli.cli(["suite", "--runs_dir", str(tmp_path / "runs")])
 
 
