@@ -41,13 +41,13 @@ def configure_tensorflow_logging(show):
     """Hides TensorFlow's C++ and absl log lines, or (`show`) lets them all through.
 
     Call before TensorFlow is imported: TensorFlow reads TF_CPP_MIN_LOG_LEVEL
-    once, when it loads. An explicit TF_CPP_MIN_LOG_LEVEL in the environment
-    wins over the quiet default.
+    once, when it loads. Both settings override TF_CPP_MIN_LOG_LEVEL in the
+    environment (the Makefile exports 2, which still shows the CUDA errors).
     """
     if show:
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
         return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     from absl import logging as absl_logging
 
     absl_logging.set_verbosity(absl_logging.ERROR)
