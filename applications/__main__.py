@@ -1,3 +1,3 @@
-from applications.runner import cli
+from applications.cli import cli
 
 cli()

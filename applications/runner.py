@@ -1,18 +1,21 @@
 """Finds, configures and runs the demos, and writes their metrics and reports.
 
 A demo is a package `applications/<area>/<name>/` with `config.py` (a
-dataclass `Config` with a `quick()` preset), `train.py`
-(`train_and_evaluate(config) -> dict`) and `__main__.py`. NAME is unique across
-areas.
+dataclass `Config` with a `quick()` preset, each field documented by the
+comment above it), `train.py` (`train_and_evaluate(config) -> dict`, and the
+module attributes `HEADLINE`, the metric the suite's index shows, and
+`PUBLISHED`, a dict of published reference figures, possibly empty) and
+`__main__.py`. NAME is unique across areas.
+
+The command line is `applications.cli`; this module is what it and the suite
+(`applications.suite`) call.
 """
 
-import argparse
+import ast
 import dataclasses
 import importlib
 import json
-import sys
 import time
-import typing
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -36,59 +39,54 @@ def discover():
     return found
 
 
-def _module(name, part):
+def _package(name):
     demos = discover()
     if name not in demos:
         raise SystemExit(
             f"Unknown demo {name!r}; available: {', '.join(demos) or 'none'}."
         )
-    return importlib.import_module(f"{demos[name]}.{part}")
+    return demos[name]
 
 
-def _summary(name):
-    doc = (_module(name, "config").__doc__ or "").strip().splitlines()
+def demo_module(name, part):
+    """Imports and returns part `"config"` or `"train"` of demo `name`."""
+    return importlib.import_module(f"{_package(name)}.{part}")
+
+
+def summary(name):
+    """The first line of the demo's `config.py` docstring (read, not imported)."""
+    area, package = _package(name).split(".")[1:]
+    source = (APPLICATIONS_DIR / area / package / "config.py").read_text()
+    doc = (ast.get_docstring(ast.parse(source)) or "").strip().splitlines()
     return doc[0] if doc else ""
 
 
-def _parse_bool(text):
-    lowered = text.lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
-
-
-def _parser_for(field_type):
-    origin = typing.get_origin(field_type)
-    if field_type is bool:
-        return _parse_bool
-    if origin is tuple:
-        item = typing.get_args(field_type)[0]
-        return lambda text: tuple(item(v) for v in text.split(",") if v)
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-        inner = [t for t in typing.get_args(field_type) if t is not type(None)]
-        base = _parser_for(inner[0])
-        return lambda text: None if text.lower() == "none" else base(text)
-    return field_type
-
-
-def config_arguments(parser, config_cls):
-    """Adds one `--field value` option per dataclass field of `config_cls`."""
-    hints = typing.get_type_hints(config_cls)
-    for field in dataclasses.fields(config_cls):
-        parser.add_argument(
-            f"--{field.name}",
-            type=_parser_for(hints[field.name]),
-            default=None,
-            metavar=field.name.upper(),
-            help=field.metadata.get("help", f"(default: {field.default!r})"),
+def headline(name):
+    """The demo's `HEADLINE`: the name of the metric its suite row shows."""
+    value = getattr(demo_module(name, "train"), "HEADLINE", None)
+    if not isinstance(value, str) or not value:
+        raise TypeError(
+            f"Demo {name!r}: {_package(name)}.train must define HEADLINE, the name "
+            f"of one of its metrics, got {value!r}."
         )
+    return value
+
+
+def published(name):
+    """The demo's `PUBLISHED`: `{reference: figure}` (empty when none applies)."""
+    value = getattr(demo_module(name, "train"), "PUBLISHED", None)
+    if not isinstance(value, dict):
+        raise TypeError(
+            f"Demo {name!r}: {_package(name)}.train must define PUBLISHED, a dict "
+            f"of published reference figures ({{}} when none applies), got "
+            f"{value!r}."
+        )
+    return value
 
 
 def make_config(name, quick=False, overrides=None):
     """Builds the demo's config: the defaults or `quick()`, then `overrides`."""
-    config_cls = _module(name, "config").Config
+    config_cls = demo_module(name, "config").Config
     config = config_cls.quick() if quick else config_cls()
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     unknown = set(overrides) - {f.name for f in dataclasses.fields(config_cls)}
@@ -103,13 +101,13 @@ def _format(value):
     return str(value)
 
 
-def write_report(name, record, output_dir, published=None):
+def write_report(name, record, output_dir, references=None):
     """Writes `report.md` in `output_dir`: metrics, references, figures, config."""
     output_dir = Path(output_dir)
     lines = [
         f"# {name}",
         "",
-        f"{_summary(name)}",
+        f"{summary(name)}",
         "",
         f"Finished {record['finished_at']} in {record['seconds']:.1f} s"
         f"{' (quick mode)' if record['quick'] else ''}.",
@@ -120,9 +118,9 @@ def write_report(name, record, output_dir, published=None):
         "|---|---|",
     ]
     lines += [f"| {k} | {_format(v)} |" for k, v in record["metrics"].items()]
-    if published:
+    if references:
         lines += ["", "## Published references", "", "| model | figure |", "|---|---|"]
-        lines += [f"| {k} | {_format(v)} |" for k, v in published.items()]
+        lines += [f"| {k} | {_format(v)} |" for k, v in references.items()]
     images = sorted(output_dir.glob("*.png"))
     if images:
         lines += ["", "## Figures", ""]
@@ -145,7 +143,10 @@ def run(name, quick=False, overrides=None):
         seconds, finished_at.
     """
     config = make_config(name, quick, overrides)
-    train = _module(name, "train")
+    train = demo_module(name, "train")
+    # The demo's contract, checked before any training.
+    headline(name)
+    references = published(name)
     output_dir = Path(config.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     print(f"[{name}] {'quick run' if quick else 'run'} -> {output_dir}", flush=True)
@@ -167,58 +168,8 @@ def run(name, quick=False, overrides=None):
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     (output_dir / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
-    write_report(name, record, output_dir, getattr(train, "PUBLISHED", None))
+    write_report(name, record, output_dir, references)
     print(f"[{name}] done in {record['seconds']:.1f} s", flush=True)
     for key, value in metrics.items():
         print(f"[{name}] {key}: {_format(value)}", flush=True)
     return record
-
-
-def main(name, argv=None):
-    """The `python -m applications.<area>.<name>` front end of one demo."""
-    parser = argparse.ArgumentParser(
-        prog=f"python -m applications run {name}", description=_summary(name)
-    )
-    parser.add_argument("--quick", action="store_true", help="a fast smoke run")
-    config_arguments(parser, _module(name, "config").Config)
-    args = vars(parser.parse_args(argv))
-    quick = args.pop("quick")
-    return run(name, quick=quick, overrides=args)
-
-
-def _suite_cli(argv):
-    from applications.suite import run_suite
-
-    parser = argparse.ArgumentParser(
-        prog="python -m applications suite",
-        description="Runs every demo (quick mode unless --full) and writes "
-        "runs/index.html.",
-    )
-    parser.add_argument("names", nargs="*", help="demos to run (default: all)")
-    parser.add_argument("--full", action="store_true", help="full-size runs")
-    parser.add_argument("--runs_dir", default="runs", help="where index.html goes")
-    args = parser.parse_args(argv)
-    entries = run_suite(args.names or None, quick=not args.full, runs_dir=args.runs_dir)
-    failed = [e["name"] for e in entries if e.get("error")]
-    print(f"[suite] wrote {Path(args.runs_dir) / 'index.html'}", flush=True)
-    if failed:
-        raise SystemExit(f"[suite] failed: {', '.join(failed)}")
-    return entries
-
-
-def cli(argv=None):
-    """`python -m applications [list | run NAME ... | suite [--full] [NAME ...]]`."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "suite":
-        return _suite_cli(argv[1:])
-    if not argv or argv[0] in ("list", "-h", "--help"):
-        print("Demos (python -m applications run NAME [--quick] [--field value]):")
-        for name, module in discover().items():
-            print(f"  {name:<24} {_summary(name)}  [{module}]")
-        return None
-    if argv[0] != "run" or len(argv) < 2:
-        raise SystemExit(
-            "usage: python -m applications [list | run NAME [--quick] [--field value]"
-            " | suite [--full] [NAME ...]]"
-        )
-    return main(argv[1], argv[2:])

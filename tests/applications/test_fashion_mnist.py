@@ -11,7 +11,7 @@ import pytest
 
 from applications.vision.confused_examples import most_confused_pairs
 from applications.vision.fashion_mnist.config import Config
-from applications.vision.fashion_mnist.train import CosineToDeadline, build_model
+from applications.vision.fashion_mnist.train import build_model
 from kerastoolkit.datasets import fashion_mnist
 from kerastoolkit.export import export_saved_model
 from kerastoolkit.testing import check_config_roundtrip, serving_process
@@ -78,35 +78,3 @@ def test_most_confused_pairs_are_the_largest_off_diagonal_cells():
     matrix = np.array([[50, 3, 0], [9, 40, 1], [0, 3, 60]])
     assert most_confused_pairs(matrix, top=3) == [(1, 0, 9), (0, 1, 3), (2, 1, 3)]
     assert most_confused_pairs(np.eye(3, dtype=int) * 5) == []
-
-
-class _FakeModel:
-    def __init__(self):
-        self.optimizer = type("Optimizer", (), {"learning_rate": 1.0})()
-        self.stop_training = False
-
-
-def test_cosine_schedule_follows_the_clock_when_time_runs_short(monkeypatch):
-    clock = {"now": 0.0}
-    monkeypatch.setattr(
-        "applications.vision.fashion_mnist.train.time.perf_counter",
-        lambda: clock["now"],
-    )
-    schedule = CosineToDeadline(peak=1.0, total_steps=100, minutes=1.0)
-    schedule.set_model(_FakeModel())
-    schedule.on_train_begin()
-    schedule.on_epoch_begin(0)
-    for step in range(50):  # half the steps in 10 s: the step count leads
-        clock["now"] = step * 0.2
-        schedule.on_train_batch_begin(step)
-        schedule.on_train_batch_end(step)
-    lr = schedule.model.optimizer.learning_rate
-    assert lr == pytest.approx(0.5 * (1 + np.cos(np.pi * 49 / 100)))
-    assert not schedule.clock_bound
-    clock["now"] = 45.0  # 3/4 of the budget gone: the clock leads
-    schedule.on_train_batch_begin(50)
-    lr = schedule.model.optimizer.learning_rate
-    assert lr == pytest.approx(0.5 * (1 + np.cos(np.pi * 0.75)))
-    assert schedule.clock_bound
-    schedule.on_epoch_end(0, {})  # a 45 s epoch cannot fit in the 15 s left
-    assert schedule.stopped_early and schedule.model.stop_training

@@ -8,10 +8,7 @@ import numpy as np
 import pytest
 
 from applications.generative.fashion_vae.config import Config
-from applications.generative.fashion_vae.train import (
-    build_vae,
-    largest_principal_angle,
-)
+from applications.generative.fashion_vae.train import build_vae
 from kerastoolkit.testing import check_config_roundtrip, serving_process
 
 
@@ -73,17 +70,6 @@ def test_saved_models_serve_encode_decode_and_sample(quick_run):
     np.testing.assert_allclose(log_likelihood, ppca(rows), rtol=1e-5)
     (code,) = server.serve(metrics["saved_model_autoencoder"], [images], "encode")
     assert code.shape == (3, 20)
-
-
-def test_largest_principal_angle():
-    basis = np.eye(4)[:, :2]
-    rotation = np.array([[np.cos(0.3), -np.sin(0.3)], [np.sin(0.3), np.cos(0.3)]])
-    assert largest_principal_angle(basis, basis @ rotation * 5.0) == pytest.approx(
-        0.0, abs=1e-6
-    )
-    tilted = basis.copy()
-    tilted[2, 1] = 1.0  # the second direction tilted by 45 degrees
-    assert largest_principal_angle(basis, tilted) == pytest.approx(45.0)
 
 
 def test_vae_builder_config_roundtrip():

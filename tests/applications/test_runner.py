@@ -1,22 +1,49 @@
-"""The applications runner: discovery, config overrides, records and reports."""
+"""The applications runner: discovery, the demo contract, config overrides,
+records and reports; and the layout: no import circle, no demo importing
+another demo."""
 
+import ast
+import importlib
 import json
+import types
+from pathlib import Path
 
 import pytest
 
 from applications import runner
 
+DEMOS = sorted(runner.discover())
+
 
 def test_discover_finds_the_first_demo():
     demos = runner.discover()
     assert demos["fashion_mnist"] == "applications.vision.fashion_mnist"
+    assert len(demos) == 13
 
 
-def test_list_prints_every_demo(capsys):
-    runner.cli(["list"])
-    out = capsys.readouterr().out
-    for name in runner.discover():
-        assert name in out
+def test_summary_is_the_config_docstrings_first_line():
+    config = importlib.import_module("applications.vision.fashion_mnist.config")
+    assert runner.summary("fashion_mnist") == config.__doc__.strip().splitlines()[0]
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_every_demo_declares_its_headline_and_references(name):
+    # That the headline is one of the quick run's metrics is checked in
+    # test_suite.py, on the shared quick runs.
+    assert isinstance(runner.headline(name), str)
+    published = runner.published(name)
+    assert isinstance(published, dict)
+    assert all(isinstance(k, str) for k in published)
+
+
+def test_a_demo_without_headline_is_a_clear_error(monkeypatch):
+    fake = types.SimpleNamespace(PUBLISHED={})
+    monkeypatch.setattr(runner, "demo_module", lambda name, part: fake)
+    with pytest.raises(TypeError, match="must define HEADLINE"):
+        runner.headline("fashion_mnist")
+    fake.HEADLINE, fake.PUBLISHED = "test_accuracy", None
+    with pytest.raises(TypeError, match="must define PUBLISHED"):
+        runner.published("fashion_mnist")
 
 
 def test_make_config_applies_quick_and_overrides():
@@ -38,32 +65,6 @@ def test_unknown_demo_is_a_clear_error():
         runner.make_config("nope")
 
 
-def test_command_line_fields_are_typed(monkeypatch):
-    seen = {}
-    monkeypatch.setattr(
-        runner,
-        "run",
-        lambda name, quick, overrides: seen.update(name=name, quick=quick, **overrides),
-    )
-    runner.cli(
-        [
-            "run",
-            "fashion_mnist",
-            "--quick",
-            "--epochs",
-            "4",
-            "--learning_rate",
-            "0.01",
-            "--filters",
-            "8,16",
-        ]
-    )
-    assert seen["quick"] is True
-    assert seen["epochs"] == 4
-    assert seen["learning_rate"] == pytest.approx(0.01)
-    assert seen["filters"] == (8, 16)
-
-
 def test_report_lists_metrics_references_and_figures(tmp_path):
     (tmp_path / "curve.png").write_bytes(b"png")
     record = {
@@ -80,3 +81,35 @@ def test_report_lists_metrics_references_and_figures(tmp_path):
     assert "| paper | 0.9160 |" in report
     assert "![curve](curve.png)" in report
     assert json.dumps(record)  # the record is JSON-able
+
+
+def _applications_imports(path):
+    """The `applications...` modules that the file at `path` imports."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return {m for m in found if m.split(".")[0] == "applications"}
+
+
+def test_runner_suite_and_cli_import_one_way():
+    root = runner.APPLICATIONS_DIR
+    assert _applications_imports(root / "runner.py") == set()
+    assert _applications_imports(root / "suite.py") <= {
+        "applications",
+        "applications.runner",
+    }
+    assert "applications.cli" not in _applications_imports(root / "suite.py")
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_no_demo_imports_another_demo(name):
+    package = runner.discover()[name]
+    others = {f"{p}." for n, p in runner.discover().items() if n != name}
+    folder = Path(runner.APPLICATIONS_DIR, *package.split(".")[1:])
+    for path in folder.glob("*.py"):
+        imported = _applications_imports(path)
+        crossing = {m for m in imported if any(f"{m}.".startswith(o) for o in others)}
+        assert not crossing, f"{path} imports {crossing}"

@@ -1,3 +1,3 @@
-from applications.runner import main
+from applications.cli import main
 
 main("cyclegan")

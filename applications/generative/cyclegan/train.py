@@ -37,7 +37,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from applications.generative.fashion_vae.figures import plot_reconstructions
+from applications.image_plots import plot_reconstructions
 from kerastoolkit.datasets import digits, mnist_5k
 from kerastoolkit.export import export_saved_model
 from kerastoolkit.models.cnn_builders import plain_cnn

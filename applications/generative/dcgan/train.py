@@ -7,7 +7,6 @@ values compare the models of this run with each other (and with the distance
 between real training and test images, the floor), not with published FIDs.
 """
 
-import dataclasses
 import time
 from pathlib import Path
 
@@ -15,15 +14,14 @@ import keras
 import matplotlib
 import numpy as np
 
-from applications.generative.fashion_vae.config import Config as VAEConfig
-from applications.generative.fashion_vae.figures import plot_sample_grids
-from applications.generative.fashion_vae.train import build_vae
+from applications.image_plots import plot_sample_grids
 from kerastoolkit.datasets import fashion_mnist
 from kerastoolkit.export import export_saved_model
 from kerastoolkit.models.cnn_builders import plain_cnn
 from kerastoolkit.models.dcgan_builders import dcgan_discriminator, dcgan_generator
 from kerastoolkit.models.frechet_distance import FeatureFrechetDistance, class_coverage
 from kerastoolkit.models.gan import GAN
+from kerastoolkit.models.image_autoencoder_builders import image_vae
 from kerastoolkit.models.image_classifier import ImageClassifier
 from kerastoolkit.training.distribution import make_strategy
 
@@ -223,6 +221,137 @@ def _train_gan(config, strategy, x, y, metric, output_dir, num_classes=None):
     return gan, monitor.distances, time.perf_counter() - start
 
 
+def _example_noise(config):
+    noise = np.random.default_rng(config.seed).standard_normal((3, config.latent_dim))
+    return noise.astype("float32")
+
+
+def dcgan_experiment(config, strategy, x, metric, output_dir):
+    """The unconditional DCGAN: trained, scored, saved and exported.
+
+    Returns:
+        `(metrics, distances, histogram, samples)`: its metrics (SavedModel
+        path included), its Fréchet distance after each epoch, the
+        predicted-class fractions of its evaluation samples, and those samples.
+    """
+    gan, distances, seconds = _train_gan(config, strategy, x, None, metric, output_dir)
+    samples, _ = _images(gan, config.eval_samples, config.seed + 2)
+    histogram = metric.class_histogram(samples)
+    coverage = class_coverage(histogram)
+    metrics = {
+        "fd_dcgan": distances[-1],
+        "fd_dcgan_best": min(distances),
+        "dcgan_epochs": len(distances),
+        "dcgan_classes_covered": coverage["classes_covered"],
+        "dcgan_class_entropy_ratio": coverage["entropy_ratio"],
+        "dcgan_largest_class_fraction": coverage["largest_class_fraction"],
+        "dcgan_train_minutes": seconds / 60.0,
+    }
+    gan.save(output_dir / "models" / "dcgan.keras")
+    noise_spec = keras.InputSpec(shape=(None, config.latent_dim), dtype="float32")
+    metrics["saved_model_generator"] = str(
+        export_saved_model(
+            gan,
+            Path(config.export_dir) / "generator",
+            input_signature=[noise_spec],
+            endpoints=gan.serving_endpoints(),
+            examples={
+                "serving_default": _example_noise(config),
+                "generate": [np.int32(config.seed), np.int32(3)],
+            },
+        )
+    )
+    return metrics, distances, histogram, samples
+
+
+def conditional_dcgan_experiment(config, strategy, x, y, metric, output_dir):
+    """The class-conditional DCGAN: trained, scored, saved and exported.
+
+    Its evaluation samples cycle through the classes; a sample counts as
+    right when the feature classifier reads the class it was asked for.
+
+    Returns:
+        `(metrics, distances, histogram, samples)`, as `dcgan_experiment`.
+    """
+    conditional, distances, seconds = _train_gan(
+        config, strategy, x, y, metric, output_dir, NUM_CLASSES
+    )
+    samples, labels = _images(
+        conditional, config.eval_samples, config.seed + 2, NUM_CLASSES
+    )
+    predicted = metric.predict_classes(samples)
+    histogram = np.bincount(predicted, minlength=NUM_CLASSES) / len(predicted)
+    per_class = [
+        float(np.mean(predicted[labels == c] == c)) for c in range(NUM_CLASSES)
+    ]
+    coverage = class_coverage(histogram)
+    metrics = {
+        "fd_conditional_dcgan": distances[-1],
+        "fd_conditional_dcgan_best": min(distances),
+        "conditional_label_accuracy": float(np.mean(predicted == labels)),
+        "conditional_worst_class": (
+            f"{fashion_mnist.CLASS_NAMES[int(np.argmin(per_class))]}: "
+            f"{min(per_class):.3f}"
+        ),
+        "conditional_classes_covered": coverage["classes_covered"],
+        "conditional_train_minutes": seconds / 60.0,
+    }
+    conditional.save(output_dir / "models" / "conditional_dcgan.keras")
+    noise_spec = keras.InputSpec(shape=(None, config.latent_dim), dtype="float32")
+    label_spec = keras.InputSpec(shape=(None,), dtype="int32")
+    metrics["saved_model_conditional_generator"] = str(
+        export_saved_model(
+            conditional,
+            Path(config.export_dir) / "conditional_generator",
+            input_signature=[[noise_spec, label_spec]],
+            endpoints=conditional.serving_endpoints(),
+            examples={
+                "generate_from_noise": [
+                    _example_noise(config),
+                    np.arange(3, dtype="int32"),
+                ],
+                "generate": [np.int32(config.seed), np.int32(3)],
+            },
+        )
+    )
+    return metrics, distances, histogram, samples
+
+
+def vae_experiment(config, strategy, x, metric):
+    """The VAE trained on the same images, scored on its decoder means.
+
+    Returns:
+        `(metrics, histogram, samples)`, as `dcgan_experiment` (no per-epoch
+        distances, no export).
+    """
+    with strategy.scope():
+        vae = image_vae(
+            IMAGE_SHAPE[:2],
+            config.vae_latent_dim,
+            hidden_units=config.vae_hidden_units,
+            noise_variance=0.02,
+            seed=config.seed,
+            name=f"vae_{config.vae_latent_dim}d",
+        )
+        vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    start = time.perf_counter()
+    vae.fit(
+        x[..., 0],
+        batch_size=config.batch_size,
+        epochs=config.vae_epochs,
+        verbose=config.verbose,
+    )
+    samples = np.asarray(vae.sample(config.eval_samples, seed=config.seed + 2))
+    histogram = metric.class_histogram(samples)
+    metrics = {
+        "fd_vae": metric.distance(samples),
+        "vae_epochs": config.vae_epochs,
+        "vae_classes_covered": class_coverage(histogram)["classes_covered"],
+        "vae_train_minutes": (time.perf_counter() - start) / 60.0,
+    }
+    return metrics, histogram, samples
+
+
 def _summary(metrics):
     lines = [
         "Fréchet distance in the feature space of the Fashion-MNIST classifier "
@@ -269,7 +398,7 @@ def train_and_evaluate(config):
     keras.utils.set_random_seed(config.seed)
     output_dir = Path(config.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    export_root = Path(config.export_dir)
+    (output_dir / "models").mkdir(exist_ok=True)
     strategy = make_strategy(config.strategy)
     (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data(
         data_dir=config.data_dir or None
@@ -292,114 +421,32 @@ def train_and_evaluate(config):
         "fd_real_train_vs_test": metric.distance(real_sample),
     }
     histograms = {"real test images": metric.class_histogram(reference)}
-    curves = {}
+    references = {"real train vs test (floor)": metrics["fd_real_train_vs_test"]}
 
-    gan, distances, seconds = _train_gan(
-        config, strategy, x_fit, y_fit, metric, output_dir
+    part, distances, histograms["DCGAN"], samples = dcgan_experiment(
+        config, strategy, x_fit, metric, output_dir
     )
-    curves["DCGAN"] = distances
-    samples, _ = _images(gan, config.eval_samples, config.seed + 2)
-    histograms["DCGAN"] = metric.class_histogram(samples)
-    coverage = class_coverage(histograms["DCGAN"])
-    metrics.update(
-        fd_dcgan=distances[-1],
-        fd_dcgan_best=min(distances),
-        dcgan_epochs=len(distances),
-        dcgan_classes_covered=coverage["classes_covered"],
-        dcgan_class_entropy_ratio=coverage["entropy_ratio"],
-        dcgan_largest_class_fraction=coverage["largest_class_fraction"],
-        dcgan_train_minutes=seconds / 60.0,
-    )
-    models_dir = output_dir / "models"
-    models_dir.mkdir(exist_ok=True)
-    gan.save(models_dir / "dcgan.keras")
-    noise_spec = keras.InputSpec(shape=(None, config.latent_dim), dtype="float32")
-    example_noise = np.random.default_rng(config.seed).standard_normal(
-        (3, config.latent_dim)
-    )
-    example_noise = example_noise.astype("float32")
-    metrics["saved_model_generator"] = str(
-        export_saved_model(
-            gan,
-            export_root / "generator",
-            input_signature=[noise_spec],
-            endpoints=gan.serving_endpoints(),
-            examples={
-                "serving_default": example_noise,
-                "generate": [np.int32(config.seed), np.int32(3)],
-            },
-        )
-    )
+    metrics.update(part)
+    curves = {"DCGAN": distances}
     panels = {"DCGAN": samples[:_GRID]}
 
     if config.conditional_epochs:
-        conditional, distances, seconds = _train_gan(
-            config, strategy, x_fit, y_fit, metric, output_dir, NUM_CLASSES
-        )
-        curves["conditional DCGAN"] = distances
-        samples, labels = _images(
-            conditional, config.eval_samples, config.seed + 2, NUM_CLASSES
-        )
-        predicted = metric.predict_classes(samples)
-        histograms["conditional DCGAN"] = np.bincount(
-            predicted, minlength=NUM_CLASSES
-        ) / len(predicted)
-        per_class = [
-            float(np.mean(predicted[labels == c] == c)) for c in range(NUM_CLASSES)
-        ]
-        coverage = class_coverage(histograms["conditional DCGAN"])
-        metrics.update(
-            fd_conditional_dcgan=distances[-1],
-            fd_conditional_dcgan_best=min(distances),
-            conditional_label_accuracy=float(np.mean(predicted == labels)),
-            conditional_worst_class=(
-                f"{fashion_mnist.CLASS_NAMES[int(np.argmin(per_class))]}: "
-                f"{min(per_class):.3f}"
-            ),
-            conditional_classes_covered=coverage["classes_covered"],
-            conditional_train_minutes=seconds / 60.0,
-        )
-        conditional.save(models_dir / "conditional_dcgan.keras")
-        label_spec = keras.InputSpec(shape=(None,), dtype="int32")
-        metrics["saved_model_conditional_generator"] = str(
-            export_saved_model(
-                conditional,
-                export_root / "conditional_generator",
-                input_signature=[[noise_spec, label_spec]],
-                endpoints=conditional.serving_endpoints(),
-                examples={
-                    "generate_from_noise": [example_noise, np.arange(3, dtype="int32")],
-                    "generate": [np.int32(config.seed), np.int32(3)],
-                },
+        part, distances, histograms["conditional DCGAN"], samples = (
+            conditional_dcgan_experiment(
+                config, strategy, x_fit, y_fit, metric, output_dir
             )
         )
+        metrics.update(part)
+        curves["conditional DCGAN"] = distances
         panels["conditional DCGAN (labels 0-9 cycling)"] = samples[:_GRID]
 
-    references = {"real train vs test (floor)": metrics["fd_real_train_vs_test"]}
     if config.vae_epochs:
-        vae_config = dataclasses.replace(
-            VAEConfig(), hidden_units=config.vae_hidden_units, seed=config.seed
+        part, histograms["VAE"], samples = vae_experiment(
+            config, strategy, x_fit, metric
         )
-        with strategy.scope():
-            vae = build_vae(vae_config, config.vae_latent_dim, noise_variance=0.02)
-            vae.compile(optimizer=keras.optimizers.Adam(1e-3))
-        vae_start = time.perf_counter()
-        vae.fit(
-            x_fit[..., 0],
-            batch_size=config.batch_size,
-            epochs=config.vae_epochs,
-            verbose=config.verbose,
-        )
-        vae_samples = np.asarray(vae.sample(config.eval_samples, seed=config.seed + 2))
-        histograms["VAE"] = metric.class_histogram(vae_samples)
-        metrics.update(
-            fd_vae=metric.distance(vae_samples),
-            vae_epochs=config.vae_epochs,
-            vae_classes_covered=class_coverage(histograms["VAE"])["classes_covered"],
-            vae_train_minutes=(time.perf_counter() - vae_start) / 60.0,
-        )
+        metrics.update(part)
         references["VAE"] = metrics["fd_vae"]
-        panels["VAE (decoder mean)"] = vae_samples[:_GRID]
+        panels["VAE (decoder mean)"] = samples[:_GRID]
 
     plot_distances(curves, references, output_dir / "frechet_distance.png")
     plot_class_histograms(histograms, output_dir / "class_coverage.png")

@@ -1,5 +1,5 @@
 """Character-level language models (LSTM and WaveNet) on Tiny Shakespeare."""
 
-from applications.runner import main
+from applications.cli import main
 
 main("char_lm")

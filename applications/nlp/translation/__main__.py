@@ -1,5 +1,5 @@
 """English-to-German translation on Multi30k: attention LSTM, Transformer, sacreBLEU."""
 
-from applications.runner import main
+from applications.cli import main
 
 main("translation")

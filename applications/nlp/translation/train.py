@@ -9,7 +9,6 @@ import keras
 import numpy as np
 import sacrebleu
 import tensorflow as tf
-from keras import ops
 
 from applications.plots import plot_learning_curves
 from kerastoolkit.datasets import multi30k
@@ -18,6 +17,8 @@ from kerastoolkit.text.sequence_decoding import translate_ids
 from kerastoolkit.text.subword_tokenizer import SubwordTokenizer
 from kerastoolkit.training.callbacks import default_callbacks
 from kerastoolkit.training.learning_rate_schedules import InverseSqrtWarmup
+from kerastoolkit.training.masked_crossentropy import MaskedCrossentropy
+from kerastoolkit.training.time_budget import TimeBudget
 
 # Text-only systems on Multi30k En->De test2016 (BLEU).
 # The metric the demo suite's index shows for this demo.
@@ -30,44 +31,6 @@ PUBLISHED = {
 
 MODELS = ("transformer", "seq2seq")
 LABELS = {"transformer": "Transformer", "seq2seq": "attention LSTM"}
-
-
-def _masked_crossentropy(pad_id, label_smoothing):
-    """Label-smoothed cross-entropy averaged over the non-padding tokens.
-
-    With the smoothed target q = (1 - eps) onehot(y) + eps / V,
-    -sum_v q_v log p_v = (1 - eps) (-log p_y) + eps mean_v(-log p_v).
-    """
-
-    def loss(y_true, y_pred):
-        y_true = ops.cast(y_true, "int32")
-        log_probs = ops.log_softmax(ops.cast(y_pred, "float32"), axis=-1)
-        nll = -ops.squeeze(ops.take_along_axis(log_probs, y_true[..., None], -1), -1)
-        per_token = nll
-        if label_smoothing:
-            smooth = -ops.mean(log_probs, axis=-1)
-            per_token = (1.0 - label_smoothing) * nll + label_smoothing * smooth
-        mask = ops.cast(ops.not_equal(y_true, pad_id), "float32")
-        return ops.sum(per_token * mask) / ops.maximum(ops.sum(mask), 1.0)
-
-    return loss
-
-
-class _TimeBudget(keras.callbacks.Callback):
-    """Stops `fit` at the end of the batch that exceeds `minutes` of training."""
-
-    def __init__(self, minutes):
-        super().__init__()
-        self.minutes = minutes
-        self.stopped_early = False
-
-    def on_train_begin(self, logs=None):
-        self.start = time.perf_counter()
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.minutes and time.perf_counter() - self.start > 60 * self.minutes:
-            self.stopped_early = True
-            self.model.stop_training = True
 
 
 def _tokenize(tokenizer, texts, max_tokens):
@@ -157,7 +120,7 @@ def _compile(model, name, config, pad_id):
     else:
         optimizer = keras.optimizers.Adam(config.seq2seq_learning_rate, clipnorm=1.0)
         smoothing = 0.0
-    model.compile(optimizer=optimizer, loss=_masked_crossentropy(pad_id, smoothing))
+    model.compile(optimizer=optimizer, loss=MaskedCrossentropy(pad_id, smoothing))
 
 
 def translator_function(model, tokenizer, max_length, beam_size, length_penalty):
@@ -205,6 +168,89 @@ def _example_table(english, references, translations, count):
     return "\n".join(lines) + "\n"
 
 
+def train_and_score(name, config, tokenizer, train_batches, val_batches, test, bleu):
+    """Trains model `name`, scores its test2016 translations, exports it.
+
+    Args:
+        name: "transformer" or "seq2seq".
+        config: the demo's `Config`.
+        tokenizer: the shared `SubwordTokenizer`.
+        train_batches: the training `tf.data.Dataset`.
+        val_batches: the validation `tf.data.Dataset`.
+        test: `(english, german)` test sentences.
+        bleu: the `sacrebleu.metrics.BLEU` scorer.
+
+    Returns:
+        `(metrics, history, translations)`: the model's metrics (prefixed by
+        `name`), its `fit` history, and its translations by column label.
+    """
+    test_en, test_de = test
+    metrics, translations = {}, {}
+    build = build_transformer if name == "transformer" else build_seq2seq
+    model = build(config, tokenizer.vocabulary_size())
+    _compile(model, name, config, tokenizer.pad_id)
+    budget = TimeBudget(
+        config.train_minutes if name == "transformer" else config.seq2seq_train_minutes
+    )
+    output_dir = Path(config.output_dir)
+    start, cpu_start = time.perf_counter(), time.process_time()
+    history = model.fit(
+        train_batches,
+        epochs=config.epochs if name == "transformer" else config.seq2seq_epochs,
+        validation_data=val_batches,
+        callbacks=[
+            *default_callbacks(output_dir / name, patience=config.patience),
+            budget,
+        ],
+        verbose=config.verbose,
+    )
+    metrics[f"{name}_train_seconds"] = round(time.perf_counter() - start, 1)
+    # CPU seconds of this process: on a shared machine, less than 2x wall.
+    metrics[f"{name}_train_cpu_seconds"] = round(time.process_time() - cpu_start, 1)
+    metrics[f"{name}_epochs"] = len(history.history["loss"])
+    metrics[f"{name}_stopped_by_time_budget"] = float(budget.stopped_early)
+    metrics[f"{name}_val_loss"] = float(min(history.history["val_loss"]))
+    metrics[f"{name}_parameters"] = model.count_params()
+    model.save(output_dir / f"{name}.keras")
+
+    decoders = {
+        "greedy": (1, 0.0),
+        f"beam{config.beam_size}": (config.beam_size, config.length_penalty),
+    }
+    functions = {}
+    for decoder, (beam_size, alpha) in decoders.items():
+        translate = translator_function(
+            model, tokenizer, config.max_decode_length, beam_size, alpha
+        )
+        functions[decoder] = translate
+        start = time.perf_counter()
+        hypotheses = _translate_all(translate, test_en)
+        metrics[f"{name}_{decoder}_decode_seconds"] = round(
+            time.perf_counter() - start, 1
+        )
+        score = bleu.corpus_score(hypotheses, [test_de])
+        metrics[f"{name}_{decoder}_test2016_bleu"] = round(score.score, 2)
+        translations[f"{LABELS[name]} {decoder}"] = hypotheses
+        print(f"[translation] {name} {decoder}: {score}", flush=True)
+    # The exported signature decodes with beam search, in the graph.
+    serve = functions[f"beam{config.beam_size}"]
+    exported = export_saved_model(
+        model,
+        Path(config.export_dir) / name,
+        input_signature=[
+            {
+                "source": tf.TensorSpec([None, None], tf.int32),
+                "target": tf.TensorSpec([None, None], tf.int32),
+            }
+        ],
+        endpoints={"serving_default": (serve, [tf.TensorSpec([None], tf.string)])},
+        examples={"serving_default": np.array(test_en[:2])},
+        example_imports=("tensorflow_text",),
+    )
+    metrics[f"{name}_saved_model"] = str(exported)
+    return metrics, history.history, translations
+
+
 def train_and_evaluate(config):
     """Trains the chosen models, then scores test2016 with sacreBLEU.
 
@@ -249,70 +295,12 @@ def train_and_evaluate(config):
     histories, translations = {}, {}
     bleu = sacrebleu.metrics.BLEU()
     for name in names:
-        build = build_transformer if name == "transformer" else build_seq2seq
-        model = build(config, vocabulary_size)
-        _compile(model, name, config, tokenizer.pad_id)
-        budget = _TimeBudget(
-            config.train_minutes
-            if name == "transformer"
-            else config.seq2seq_train_minutes
+        test = (test_en, test_de)
+        part, histories[LABELS[name]], columns = train_and_score(
+            name, config, tokenizer, train_batches, val_batches, test, bleu
         )
-        start, cpu_start = time.perf_counter(), time.process_time()
-        history = model.fit(
-            train_batches,
-            epochs=config.epochs if name == "transformer" else config.seq2seq_epochs,
-            validation_data=val_batches,
-            callbacks=[
-                *default_callbacks(output_dir / name, patience=config.patience),
-                budget,
-            ],
-            verbose=config.verbose,
-        )
-        metrics[f"{name}_train_seconds"] = round(time.perf_counter() - start, 1)
-        # CPU seconds of this process: on a shared machine, less than 2x wall.
-        metrics[f"{name}_train_cpu_seconds"] = round(time.process_time() - cpu_start, 1)
-        metrics[f"{name}_epochs"] = len(history.history["loss"])
-        metrics[f"{name}_stopped_by_time_budget"] = float(budget.stopped_early)
-        metrics[f"{name}_val_loss"] = float(min(history.history["val_loss"]))
-        metrics[f"{name}_parameters"] = model.count_params()
-        histories[LABELS[name]] = history.history
-        model.save(output_dir / f"{name}.keras")
-
-        decoders = {
-            "greedy": (1, 0.0),
-            f"beam{config.beam_size}": (config.beam_size, config.length_penalty),
-        }
-        functions = {}
-        for decoder, (beam_size, alpha) in decoders.items():
-            translate = translator_function(
-                model, tokenizer, config.max_decode_length, beam_size, alpha
-            )
-            functions[decoder] = translate
-            start = time.perf_counter()
-            hypotheses = _translate_all(translate, test_en)
-            metrics[f"{name}_{decoder}_decode_seconds"] = round(
-                time.perf_counter() - start, 1
-            )
-            score = bleu.corpus_score(hypotheses, [test_de])
-            metrics[f"{name}_{decoder}_test2016_bleu"] = round(score.score, 2)
-            translations[f"{LABELS[name]} {decoder}"] = hypotheses
-            print(f"[translation] {name} {decoder}: {score}", flush=True)
-        # The exported signature decodes with beam search, in the graph.
-        serve = functions[f"beam{config.beam_size}"]
-        exported = export_saved_model(
-            model,
-            Path(config.export_dir) / name,
-            input_signature=[
-                {
-                    "source": tf.TensorSpec([None, None], tf.int32),
-                    "target": tf.TensorSpec([None, None], tf.int32),
-                }
-            ],
-            endpoints={"serving_default": (serve, [tf.TensorSpec([None], tf.string)])},
-            examples={"serving_default": np.array(test_en[:2])},
-            example_imports=("tensorflow_text",),
-        )
-        metrics[f"{name}_saved_model"] = str(exported)
+        metrics.update(part)
+        translations.update(columns)
 
     metrics["sacrebleu_signature"] = str(bleu.get_signature())
     print(f"[translation] sacreBLEU signature: {bleu.get_signature()}", flush=True)

@@ -1,5 +1,5 @@
 """Word2Vec on Multi30k English and tiny Shakespeare, side by side with gensim."""
 
-from applications.runner import main
+from applications.cli import main
 
 main("word2vec")

@@ -1,10 +1,13 @@
 """DQN solves CartPole-v1 (greedy return >= 475) within 50,000 steps, 3 seeds.
 
-The defaults are rl-baselines3-zoo's DQN settings for CartPole-v1 with two
-changes: Double DQN, and the learning rate decayed linearly to 0.
+The defaults are the library's `kerastoolkit.rl.training_loop.DEFAULTS`:
+rl-baselines3-zoo's DQN settings for CartPole-v1 with two changes, Double DQN
+and the learning rate decayed linearly to 0.
 """
 
 import dataclasses
+
+from kerastoolkit.rl.training_loop import DEFAULTS
 
 ZOO_SETTINGS = {
     # rl-baselines3-zoo's DQN hyperparameters (hyperparams/dqn.yml): plain DQN
@@ -78,54 +81,54 @@ class Config:
     # game "ALE/Pong-v5" / "ALE/Breakout-v5" (Nature CNN on 4 stacked 84x84
     # frames, clipped rewards). `Config.for_env(env_id)` gives each one's zoo
     # settings.
-    env_id: str = "CartPole-v1"
+    env_id: str = DEFAULTS["env_id"]
     # Training seeds, one independent run each (each offset by `seed`).
     seeds: tuple[int, ...] = (0, 1, 2)
     # Environment steps per run.
-    total_steps: int = 50_000
+    total_steps: int = DEFAULTS["total_steps"]
     # Adam's learning rate.
-    learning_rate: float = 2.3e-3
+    learning_rate: float = DEFAULTS["learning_rate"]
     # Learning rate reached at the last gradient step by a linear decay (None:
     # constant, as in the zoo). Decaying to 0 lets the final policy settle:
     # with the zoo's constant rate the final greedy policy solved 2 of 3 seeds.
-    final_learning_rate: float | None = 0.0
+    final_learning_rate: float | None = DEFAULTS["final_learning_rate"]
     # Transitions per gradient step.
-    batch_size: int = 64
+    batch_size: int = DEFAULTS["batch_size"]
     # Replay buffer capacity (transitions).
-    buffer_size: int = 100_000
+    buffer_size: int = DEFAULTS["buffer_size"]
     # Uniformly random steps before learning starts.
-    learning_starts: int = 1000
+    learning_starts: int = DEFAULTS["learning_starts"]
     # Discount factor.
-    gamma: float = 0.99
+    gamma: float = DEFAULTS["gamma"]
     # Sync the target network every that many ENVIRONMENT steps (SB3's rule).
-    target_update_interval: int = 10
+    target_update_interval: int = DEFAULTS["target_update_interval"]
     # Polyak coefficient of the target sync (1.0: hard copy).
-    tau: float = 1.0
+    tau: float = DEFAULTS["tau"]
     # Run a training phase every that many environment steps.
-    train_freq: int = 256
+    train_freq: int = DEFAULTS["train_freq"]
     # Gradient steps per training phase (one compiled call).
-    gradient_steps: int = 128
+    gradient_steps: int = DEFAULTS["gradient_steps"]
     # Fraction of `total_steps` over which epsilon decays linearly.
-    exploration_fraction: float = 0.16
+    exploration_fraction: float = DEFAULTS["exploration_fraction"]
     # Epsilon at the first step.
-    exploration_initial_eps: float = 1.0
+    exploration_initial_eps: float = DEFAULTS["exploration_initial_eps"]
     # Epsilon after the decay.
-    exploration_final_eps: float = 0.04
+    exploration_final_eps: float = DEFAULTS["exploration_final_eps"]
     # Hidden layer sizes of the MLP Q-network (Atari uses the Nature CNN).
-    hidden_units: tuple[int, ...] = (256, 256)
+    hidden_units: tuple[int, ...] = DEFAULTS["hidden_units"]
     # Dueling head: Q = V + A - mean(A).
-    dueling: bool = False
+    dueling: bool = DEFAULTS["dueling"]
     # Double DQN: the online network picks the bootstrap action (the zoo: False).
-    double_dqn: bool = True
+    double_dqn: bool = DEFAULTS["double_dqn"]
     # Length of the n-step returns (1: ordinary one-step targets).
-    n_step: int = 1
+    n_step: int = DEFAULTS["n_step"]
     # Global-norm gradient clipping threshold.
-    max_grad_norm: float = 10.0
+    max_grad_norm: float = DEFAULTS["max_grad_norm"]
     # Prioritized replay (proportional, alpha 0.6, beta 0.4) instead of uniform.
-    prioritized: bool = False
+    prioritized: bool = DEFAULTS["prioritized"]
     # XLA-compile the update step: "auto" (yes, except convolutional networks
     # on CPU, where XLA was 14x slower), "true" or "false".
-    jit_compile: str = "auto"
+    jit_compile: str = DEFAULTS["jit_compile"]
     # Greedy evaluation episodes per seed after training.
     eval_episodes: int = 100
     # Mean evaluation return that counts as solved (gymnasium's threshold).

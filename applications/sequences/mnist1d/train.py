@@ -12,6 +12,9 @@ from kerastoolkit.export import export_saved_model
 from kerastoolkit.layers import LSTM, SimpleRNN
 from kerastoolkit.training.callbacks import default_callbacks
 
+# The metric the demo suite's index shows for this demo.
+HEADLINE = "lstm_test_accuracy"
+
 PUBLISHED = {
     "GRU (Greydanus 2020), test accuracy": 0.91,
     "CNN (Greydanus 2020), test accuracy": 0.94,

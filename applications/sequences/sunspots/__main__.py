@@ -1,5 +1,5 @@
 """Yearly sunspots: AR(k) against WaveNet and an LSTM on the last 35 years."""
 
-from applications.runner import main
+from applications.cli import main
 
 main("sunspots")

@@ -17,69 +17,16 @@ from kerastoolkit.export import export_saved_model
 from kerastoolkit.models.cnn_builders import plain_cnn, small_resnet
 from kerastoolkit.models.image_classifier import ImageClassifier
 from kerastoolkit.training.callbacks import default_callbacks
+from kerastoolkit.training.cosine_to_deadline import CosineToDeadline
+
+# The metric the demo suite's index shows for this demo.
+HEADLINE = "test_accuracy"
 
 PUBLISHED = {
     "2-conv CNN (Xiao et al. 2017), test accuracy": 0.916,
     "WRN-40-4 (Zhong et al. 2017), test accuracy": 0.967,
 }
 BACKBONES = ("plain_cnn", "small_resnet")
-
-
-class CosineToDeadline(keras.callbacks.Callback):
-    """Cosine learning-rate decay over the run, finished early if time runs out.
-
-        lr = peak * (1 + cos(pi * p)) / 2,
-        p  = max(step / total_steps, elapsed / budget)
-
-    With time to spare, `p` counts steps: the usual cosine schedule, and a
-    reproducible run. When the time budget binds (a slow or busy machine),
-    `p` follows the clock, so the rate still decays to about zero by the
-    deadline instead of stopping at a high rate. Training stops before an
-    epoch that would end past the budget (estimated by the slowest epoch).
-
-    Args:
-        peak: the learning rate at the start.
-        total_steps: the steps of the whole run (epochs * steps per epoch).
-        minutes: the time budget of training, validation included.
-    """
-
-    def __init__(self, peak, total_steps, minutes):
-        super().__init__()
-        self.peak = peak
-        self.total_steps = max(1, total_steps)
-        self.seconds = 60.0 * minutes
-        self.stopped_early = False
-        self.clock_bound = False
-
-    def on_train_begin(self, logs=None):
-        self._start = time.perf_counter()
-        self._slowest = 0.0
-        self._step = 0
-
-    def on_train_batch_begin(self, batch, logs=None):
-        by_steps = self._step / self.total_steps
-        by_clock = (time.perf_counter() - self._start) / self.seconds
-        if self._step and by_clock > by_steps:
-            self.clock_bound = True
-        progress = min(1.0, max(by_steps, by_clock))
-        self.model.optimizer.learning_rate = (
-            self.peak * 0.5 * (1.0 + math.cos(math.pi * progress))
-        )
-
-    def on_train_batch_end(self, batch, logs=None):
-        self._step += 1
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch_start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        now = time.perf_counter()
-        self._slowest = max(self._slowest, now - self._epoch_start)
-        if logs is not None:
-            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
-        if now - self._start + self._slowest > self.seconds:
-            self.stopped_early = True
-            self.model.stop_training = True
 
 
 def build_backbone(config):

@@ -1,4 +1,5 @@
-"""The demo's figures: grids of reconstructions and samples, the 2-D latent map."""
+"""Image figures the generative demos share: rows of reconstructions, sample
+grids, and the 2-D latent map of a VAE."""
 
 import matplotlib
 
