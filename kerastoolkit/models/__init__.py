@@ -6,7 +6,9 @@ from kerastoolkit.models import VAE, GAN, ProbabilisticPCA
 
 - Unsupervised: `ProbabilisticPCA`, `LinearAutoencoder` (tied weights),
   `Autoencoder` (with `dense_encoder`/`dense_decoder`/`conv_encoder`/
-  `conv_decoder`), `VAE` (with its `Sampling` layer).
+  `conv_decoder`), `VAE` (with its `Sampling` layer), the image builders
+  `image_encoder`/`image_decoder`/`image_vae`, and `largest_principal_angle`
+  (how far apart two learned subspaces are).
 - Sequences: `LinearAR` (Yule-Walker AR(k)), `WaveNet`, `CharLanguageModel`,
   `Seq2SeqTranslator`, `TransformerTranslator` (KerasHub blocks; KerasHub is
   imported when this name is first used).
@@ -49,10 +51,16 @@ from kerastoolkit.models.frechet_distance import (
     gaussian_statistics,
 )
 from kerastoolkit.models.gan import GAN
+from kerastoolkit.models.image_autoencoder_builders import (
+    image_decoder,
+    image_encoder,
+    image_vae,
+)
 from kerastoolkit.models.image_classifier import ChannelAdapter, ImageClassifier
 from kerastoolkit.models.linear_ar import LinearAR
 from kerastoolkit.models.linear_autoencoder import LinearAutoencoder
 from kerastoolkit.models.multitask_model import MultiTaskModel
+from kerastoolkit.models.principal_angles import largest_principal_angle
 from kerastoolkit.models.probabilistic_pca import ProbabilisticPCA
 from kerastoolkit.models.sampling import Sampling
 from kerastoolkit.models.seq2seq_translator import Seq2SeqTranslator
@@ -100,6 +108,10 @@ __all__ = [
     "feature_extractor",
     "frechet_distance",
     "gaussian_statistics",
+    "image_decoder",
+    "image_encoder",
+    "image_vae",
+    "largest_principal_angle",
     "linear_decay_sgd",
     "patch_discriminator",
     "plain_cnn",

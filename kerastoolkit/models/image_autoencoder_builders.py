@@ -7,7 +7,6 @@ in [0, 1]. `image_vae` joins them into a Gaussian-likelihood `VAE`, the model
 the Fashion-MNIST demos compare with PCA, PPCA and GANs.
 """
 
-from kerastoolkit.layers.argument_checks import positive_int
 from kerastoolkit.models.autoencoder import (
     conv_decoder,
     conv_encoder,
@@ -15,6 +14,7 @@ from kerastoolkit.models.autoencoder import (
     dense_encoder,
 )
 from kerastoolkit.models.vae import VAE
+from kerastoolkit.utils.argument_checks import positive_int
 
 ARCHITECTURES = ("dense", "conv")
 """The `architecture` values the builders take."""

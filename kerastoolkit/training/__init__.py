@@ -7,7 +7,10 @@
 - Distribution: `make_strategy` (by name), `split_cpu`, and the replica
   helpers `replica_context`, `scale_loss_for_replicas`,
   `draw_for_global_batch`, `sum_over_replicas`.
-- Optimisation: `LayerwiseAdamW`, `LinearWarmupDecay`, `InverseSqrtWarmup`.
+- Optimisation: `LayerwiseAdamW`, `LinearWarmupDecay`, `InverseSqrtWarmup`,
+  `CosineToDeadline` (cosine decay finished early when a time budget binds),
+  `TimeBudget` (stops `fit` before an epoch that would overrun).
+- Losses: `MaskedCrossentropy` (padding-masked, label-smoothed, for sequences).
 - `bptt_gradients`: the notes' back-propagation through time, in NumPy.
 """
 
@@ -25,6 +28,7 @@ from kerastoolkit.training.checkpointing import (
     restore_latest,
     write_atomically,
 )
+from kerastoolkit.training.cosine_to_deadline import CosineToDeadline
 from kerastoolkit.training.distribution import (
     draw_for_global_batch,
     make_strategy,
@@ -38,14 +42,19 @@ from kerastoolkit.training.learning_rate_schedules import (
     InverseSqrtWarmup,
     LinearWarmupDecay,
 )
+from kerastoolkit.training.masked_crossentropy import MaskedCrossentropy
+from kerastoolkit.training.time_budget import TimeBudget
 
 __all__ = [
     "AtomicModelCheckpoint",
+    "CosineToDeadline",
     "CorruptCheckpointError",
     "InverseSqrtWarmup",
     "LayerwiseAdamW",
     "LinearWarmupDecay",
+    "MaskedCrossentropy",
     "ResumableBackup",
+    "TimeBudget",
     "bptt_gradients",
     "default_callbacks",
     "draw_for_global_batch",

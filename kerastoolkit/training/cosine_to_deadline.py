@@ -5,7 +5,7 @@ import time
 
 import keras
 
-from kerastoolkit.layers.argument_checks import positive_int, positive_number
+from kerastoolkit.utils.argument_checks import positive_int, positive_number
 
 
 class CosineToDeadline(keras.callbacks.Callback):

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from kerastoolkit.layers.argument_checks import non_negative_int, rate
+from kerastoolkit.utils.argument_checks import non_negative_int, rate
 
 
 @keras.saving.register_keras_serializable(package="kerastoolkit")

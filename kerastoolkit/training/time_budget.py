@@ -4,7 +4,7 @@ import time
 
 import keras
 
-from kerastoolkit.layers.argument_checks import non_negative_number
+from kerastoolkit.utils.argument_checks import non_negative_number
 
 
 class TimeBudget(keras.callbacks.Callback):
