@@ -24,8 +24,9 @@ from pathlib import Path
 from applications import runner, suite
 
 USAGE = (
-    "usage: python -m applications [list | run NAME [--quick] [--tf_log] "
-    "[--FIELD VALUE ...] | suite [--full] [--tf_log] [NAME ...]]"
+    "usage: python -m applications [list | run NAME [--quick] [--fresh] [--tf_log] "
+    "[--debug] [--FIELD VALUE ...] | suite [--full] [--tf_log] [--debug] "
+    "[NAME ...] | results [--check]]"
 )
 
 # What TensorFlow's C++ logging (absl) writes, "I0000 00:00:1796083503.366892
@@ -160,7 +161,15 @@ def demo_parser(name):
     )
     parser.add_argument("--quick", action="store_true", help="a fast smoke run")
     parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="discard an interrupted run's state instead of resuming it",
+    )
+    parser.add_argument(
         "--tf_log", action="store_true", help="show TensorFlow's C++ log lines"
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an error"
     )
     config_arguments(parser, runner.demo_module(name, "config").Config)
     return parser
@@ -176,10 +185,13 @@ def main(name, argv=None):
         # A config may import the library, and so TensorFlow: quietly, too.
         import_quietly(f"{demos[name]}.config", show)
     args = vars(demo_parser(name).parse_args(argv))
-    quick = args.pop("quick")
+    quick, fresh = args.pop("quick"), args.pop("fresh")
     args.pop("tf_log")
+    args.pop("debug")
+    # A bad config stops here, before TensorFlow loads or a file is written.
+    runner.make_config(name, quick, args)
     import_quietly("tensorflow", show)
-    return runner.run(name, quick=quick, overrides=args)
+    return runner.run(name, quick=quick, overrides=args, fresh=fresh)
 
 
 def suite_main(argv=None):
@@ -196,7 +208,16 @@ def suite_main(argv=None):
     parser.add_argument(
         "--tf_log", action="store_true", help="show TensorFlow's C++ log lines"
     )
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an error"
+    )
     args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in runner.discover()]
+    if unknown:
+        raise runner.ConfigError(
+            f"unknown demo(s) {', '.join(unknown)}; available: "
+            f"{', '.join(runner.discover())}"
+        )
     configure_tensorflow_logging(args.tf_log)
     import_quietly("tensorflow", args.tf_log)
     entries = suite.run_suite(
@@ -216,9 +237,7 @@ def print_demos():
         print(f"  {name:<24} {runner.summary(name)}  [{module}]")
 
 
-def cli(argv=None):
-    """`python -m applications [list | run NAME ... | suite [--full] [NAME ...]]`."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+def _dispatch(argv):
     command, rest = (argv[0], argv[1:]) if argv else ("list", [])
     if command in ("list", "-h", "--help"):
         print(USAGE)
@@ -226,11 +245,82 @@ def cli(argv=None):
         return None
     if command == "suite":
         return suite_main(rest)
+    if command == "results":
+        from applications import results
+
+        return results.main(rest)
     if command == "run" and rest and not rest[0].startswith("-"):
+        if rest[0] not in runner.discover():
+            raise runner.ConfigError(
+                f"unknown demo {rest[0]!r}; available: {', '.join(runner.discover())}"
+            )
         return main(rest[0], rest[1:])
     if command == "run" and rest and rest[0] in ("-h", "--help"):
         print(USAGE)
         print("`run NAME --help` lists a demo's config fields.")
         print_demos()
         return None
-    raise SystemExit(USAGE)
+    print(USAGE, file=sys.stderr)
+    raise SystemExit(2)
+
+
+def readable_error(error):
+    """`(message, exit code)` for the toolkit's own errors, or None for others."""
+    if isinstance(error, runner.ConfigError):
+        return f"error: {error}", 2
+    if "kerastoolkit" not in sys.modules:
+        return None  # no toolkit code ran: not one of its errors
+    from applications.learning_guards import LearningGuardError
+    from kerastoolkit.datasets import DatasetNotFoundError
+    from kerastoolkit.export import CorruptSavedModelError
+    from kerastoolkit.export.health_check import UnhealthyExportError
+    from kerastoolkit.training import CorruptCheckpointError
+
+    if isinstance(error, DatasetNotFoundError):
+        lines = str(error).splitlines()
+        fix = (
+            "fix: set KERASTOOLKIT_DATA_DIR to the folder that holds the data "
+            "(laid out like ../shared/data), or pass --data_dir PATH"
+        )
+        hints = [
+            line.strip(" -")
+            for line in lines
+            if "apt-get" in line or "pip install" in line
+        ]
+        if hints:
+            fix += "; or " + "; or ".join(hints)
+        return f"error: {lines[0]}\n{fix}", 1
+    if isinstance(error, CorruptCheckpointError | CorruptSavedModelError):
+        first = str(error).strip().splitlines()[0]
+        return (
+            f"error: {first}\nfix: delete the damaged file, or run again with "
+            "--fresh to start over",
+            1,
+        )
+    if isinstance(error, LearningGuardError | UnhealthyExportError):
+        return f"error: {error}", 1
+    return None
+
+
+def cli(argv=None):
+    """`python -m applications [list | run NAME ... | suite ... | results ...]`.
+
+    The toolkit's own errors (a bad config, missing data, a damaged
+    checkpoint, a run that did not learn) print one or two lines and exit
+    with code 2 (bad config) or 1; `--debug` shows the traceback instead.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _dispatch(argv)
+    except KeyboardInterrupt:
+        if "--debug" in argv:
+            raise
+        print("interrupted: run the same command again to resume", file=sys.stderr)
+        raise SystemExit(130) from None
+    except Exception as error:
+        known = readable_error(error)
+        if known is None or "--debug" in argv:
+            raise
+        message, code = known
+        print(message, file=sys.stderr)
+        raise SystemExit(code) from None

@@ -15,9 +15,23 @@ import ast
 import dataclasses
 import importlib
 import json
+import math
+import numbers
+import shutil
 import time
+import types
+import typing
 from datetime import datetime, timezone
 from pathlib import Path
+
+from applications.learning_guards import (
+    Guard,
+    LearningGuardError,
+    check_guards,
+    failures,
+)
+from applications.provenance import LoadSampler, command_line, provenance
+from applications.run_folders import RunFolder
 
 APPLICATIONS_DIR = Path(__file__).resolve().parent
 
@@ -84,15 +98,97 @@ def published(name):
     return value
 
 
+class ConfigError(ValueError):
+    """A demo's config has a field of the wrong type or out of range."""
+
+
+def check_field_types(config):
+    """Checks every field against its annotation; floats must be finite.
+
+    Raises:
+        ConfigError: naming the field, the value and what is allowed.
+    """
+    hints = typing.get_type_hints(type(config))
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
+        problem = _type_problem(value, hints[field.name])
+        if problem:
+            raise ConfigError(f"`{field.name}` must be {problem}, got {value!r}.")
+
+
+def _type_problem(value, annotation):
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(annotation)
+        if value is None and type(None) in options:
+            return None
+        problems = [
+            _type_problem(value, option)
+            for option in options
+            if option is not type(None)
+        ]
+        return None if None in problems else " or ".join(problems)
+    if origin is tuple:
+        item = typing.get_args(annotation)[0]
+        if not isinstance(value, tuple):
+            return f"a tuple of {item.__name__}"
+        for entry in value:
+            if _type_problem(entry, item):
+                return f"a tuple of {item.__name__} ({_type_problem(entry, item)})"
+        return None
+    if annotation is bool:
+        return None if isinstance(value, bool) else "true or false"
+    if annotation is int:
+        ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+        return None if ok else "an integer"
+    if annotation is float:
+        ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if not ok:
+            return "a number"
+        return None if math.isfinite(value) else "a finite number"
+    if annotation is str:
+        return None if isinstance(value, str) else "a string"
+    return None
+
+
 def make_config(name, quick=False, overrides=None):
-    """Builds the demo's config: the defaults or `quick()`, then `overrides`."""
+    """Builds and validates the demo's config: defaults or `quick()`, then
+    `overrides`.
+
+    Every field is checked against its type (floats finite), then the config's
+    own `validate()` checks ranges and rules between fields.
+
+    Raises:
+        ConfigError: for an unknown field or a bad value, naming it.
+    """
     config_cls = demo_module(name, "config").Config
-    config = config_cls.quick() if quick else config_cls()
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     unknown = set(overrides) - {f.name for f in dataclasses.fields(config_cls)}
     if unknown:
-        raise ValueError(f"Unknown config fields for {name}: {sorted(unknown)}.")
-    return dataclasses.replace(config, **overrides)
+        raise ConfigError(f"{name}: unknown config fields {sorted(unknown)}.")
+    try:
+        config = config_cls.quick() if quick else config_cls()
+        config = dataclasses.replace(config, **overrides)
+        check_field_types(config)
+        validate = getattr(config, "validate", None)
+        if validate is not None:
+            validate()
+    except (ValueError, TypeError) as error:
+        raise ConfigError(f"{name}: {error}") from error
+    return config
+
+
+def learning_guards(name):
+    """The demo's `GUARDS`: what its metrics beat only when it learned."""
+    value = getattr(demo_module(name, "train"), "GUARDS", ())
+    if not isinstance(value, tuple | list) or not all(
+        isinstance(g, Guard) for g in value
+    ):
+        raise TypeError(
+            f"Demo {name!r}: {_package(name)}.train.GUARDS must be a tuple of "
+            f"applications.learning_guards.Guard, got {value!r}."
+        )
+    return tuple(value)
 
 
 def _format(value):
@@ -130,46 +226,135 @@ def write_report(name, record, output_dir, references=None):
     (output_dir / "report.md").write_text("\n".join(lines) + "\n")
 
 
-def run(name, quick=False, overrides=None):
-    """Runs demo `name` and writes `metrics.json` and `report.md`.
+def _replace_paths(value, replacements):
+    if isinstance(value, str):
+        for old, new in replacements:
+            value = value.replace(old, new)
+        return value
+    if isinstance(value, dict):
+        return {k: _replace_paths(v, replacements) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_replace_paths(v, replacements) for v in value)
+    return value
+
+
+def _write_record(record, folder, references):
+    (folder / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
+    write_report(record["name"], record, folder, references)
+
+
+def run(name, quick=False, overrides=None, fresh=False):
+    """Runs demo `name`, checks it learned, and publishes its exports.
+
+    The run trains in a folder of its own under `config.output_dir` (see
+    `applications.run_folders`): an interrupted run with the same config is
+    resumed, a finished one is never touched again. Its SavedModels are
+    exported into that folder first and published to `config.export_dir` as
+    new versions only when the run succeeded, its learning guards pass and
+    every export is healthy (finite weights and example answers).
 
     Args:
         name: the demo's package name (see `discover()`).
-        quick: use the config's `quick()` preset (a smoke run).
+        quick: use the config's `quick()` preset.
         overrides: dict of config fields to set.
+        fresh: discard an interrupted run's state instead of resuming it.
 
     Returns:
-        The record written to `metrics.json`: name, quick, config, metrics,
-        seconds, finished_at.
+        The record written to the run's `metrics.json`: name, quick, config,
+        metrics, guards, exports, run_dir, seconds, provenance...
+
+    Raises:
+        ConfigError: for a bad config, before anything is written.
+        LearningGuardError: when the run ended but its metrics did not beat
+            their baselines; UnhealthyExportError: when an export has
+            non-finite weights or answers. The run is kept as `failed-<id>/`
+            and nothing is published.
     """
     config = make_config(name, quick, overrides)
     train = demo_module(name, "train")
     # The demo's contract, checked before any training.
     headline(name)
     references = published(name)
-    output_dir = Path(config.output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    print(f"[{name}] {'quick run' if quick else 'run'} -> {output_dir}", flush=True)
-    start = time.perf_counter()
-    # Every demo trains under its config's strategy: models built and compiled
-    # inside the scope are mirrored, and `fit` splits each global batch.
+    guards = learning_guards(name)
+    exports_to = getattr(config, "export_dir", None)
+
+    def log(message):
+        print(f"[{name}] {message}", flush=True)
+
+    # Imported here: the command line imports this module before TensorFlow,
+    # whose start-up log lines it filters.
+    from kerastoolkit.export.health_check import (
+        UnhealthyExportError,
+        export_health_problems,
+    )
+    from kerastoolkit.export.publishing import publish_version, staged_versions
     from kerastoolkit.training.distribution import make_strategy
 
-    strategy = make_strategy(getattr(config, "strategy", "default"))
-    with strategy.scope():
-        metrics = train.train_and_evaluate(config)
-    record = {
-        "name": name,
-        "quick": quick,
-        "config": dataclasses.asdict(config),
-        "metrics": metrics,
-        "seconds": time.perf_counter() - start,
-        "replicas": strategy.num_replicas_in_sync,
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
-    (output_dir / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
-    write_report(name, record, output_dir, references)
-    print(f"[{name}] done in {record['seconds']:.1f} s", flush=True)
-    for key, value in metrics.items():
+    with RunFolder(config.output_dir, config, fresh=fresh, log=log) as folder:
+        staging = folder.path / "exports"
+        shutil.rmtree(staging, ignore_errors=True)
+        changes = {"output_dir": str(folder.path)}
+        if exports_to is not None:
+            changes["export_dir"] = str(staging)
+        log(f"{'quick run' if quick else 'run'} in {folder.path}")
+        started = datetime.now(timezone.utc)
+        start = time.perf_counter()
+        # Every demo trains under its config's strategy: models built and
+        # compiled inside the scope are mirrored, and `fit` splits each batch.
+        strategy = make_strategy(getattr(config, "strategy", "default"))
+        with LoadSampler() as load, strategy.scope():
+            metrics = train.train_and_evaluate(dataclasses.replace(config, **changes))
+        seconds = time.perf_counter() - start
+        guard_results = check_guards(guards, metrics)
+        problems = failures(guard_results)
+        staged = staged_versions(staging)
+        health = {str(v): export_health_problems(v) for v in staged}
+        unhealthy = [f"{v}: {'; '.join(p)}" for v, p in health.items() if p]
+        succeeded = not problems and not unhealthy
+        record = {
+            "name": name,
+            "quick": quick,
+            "status": "succeeded" if succeeded else "failed",
+            "config": dataclasses.asdict(config),
+            "metrics": metrics,
+            "guards": guard_results,
+            "exports": [],
+            "seconds": seconds,
+            "resumed": folder.resumed,
+            "replicas": strategy.num_replicas_in_sync,
+            "started_at": started.isoformat(timespec="seconds"),
+            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "command": command_line(),
+            **load.summary(),
+            **provenance(),
+        }
+        replacements = []
+        if succeeded:
+            for version in staged:
+                relative = version.parent.relative_to(staging)
+                target = publish_version(
+                    version, Path(exports_to) / relative, check_health=False
+                )
+                replacements.append((str(version), str(target)))
+                record["exports"].append(str(target))
+        final = folder.final_name(succeeded)
+        replacements.append((str(folder.path), str(final)))
+        record = _replace_paths(record, replacements)
+        record["run_dir"] = str(final)
+        _write_record(record, folder.path, references)
+        folder.finish(final)
+    if not succeeded:
+        log(f"FAILED; kept in {final}; nothing was published")
+        if problems:
+            raise LearningGuardError(name, problems)
+        raise UnhealthyExportError(
+            f"{name}: unhealthy export, nothing published: " + "; ".join(unhealthy)
+        )
+    log(f"done in {seconds:.1f} s -> {final}")
+    for key, value in record["metrics"].items():
         print(f"[{name}] {key}: {_format(value)}", flush=True)
+    for result in guard_results:
+        log(f"learned: {result['text']}")
+    for path in record["exports"]:
+        log(f"published {path}")
     return record

@@ -157,6 +157,7 @@ def run_suite(
             record = runner.run(name, quick=quick, overrides=demo_overrides)
             entry["headline"] = _headline(name, record["metrics"])
             entry["seconds"] = record["seconds"]
+            entry["output_dir"] = record["run_dir"]
         except Exception as error:  # noqa: BLE001 - one failing demo is a row
             traceback.print_exc()
             entry["error"] = f"{type(error).__name__}: {error}"

@@ -1,15 +1,13 @@
-"""The library flows one way, and no demo imports another demo.
+"""The library flows one way.
 
 Every import in `kerastoolkit/` (at the top of a module or inside a
-function) goes to its own package or to one drawn below it in `LAYERS`; the
-applications import the library and shared application modules, never
-another demo's package.
+function) goes to its own package or to one drawn below it in `LAYERS`, and
+never to the applications. (That no demo imports another demo is checked in
+`tests/applications/test_runner.py`.)
 """
 
 import ast
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = (
@@ -92,26 +90,5 @@ def test_the_library_never_imports_the_applications():
         for path in sorted((ROOT / "kerastoolkit").rglob("*.py"))
         for module, line in imported_modules(path)
         if module.split(".")[0] in ("applications", "tests", "benchmarks")
-    ]
-    assert offenders == []
-
-
-def demo_packages():
-    return {
-        config.parent: ".".join(config.parent.relative_to(ROOT).parts)
-        for config in (ROOT / "applications").glob("*/*/config.py")
-    }
-
-
-@pytest.mark.parametrize("demo", sorted(demo_packages().values()))
-def test_no_demo_imports_another_demo(demo):
-    demos = set(demo_packages().values())
-    folder = ROOT / Path(*demo.split("."))
-    offenders = [
-        f"{path.relative_to(ROOT)}:{line}: {module}"
-        for path in sorted(folder.rglob("*.py"))
-        for module, line in imported_modules(path)
-        for other in demos - {demo}
-        if module == other or module.startswith(other + ".")
     ]
     assert offenders == []

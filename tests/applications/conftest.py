@@ -11,7 +11,8 @@ _RUNS = {}
 def quick_runs(tmp_path_factory):
     """`quick_runs(name) -> (root, record)`: demo `name` run once in quick mode.
 
-    Outputs go to `root/run`, SavedModels to `root/saved`. Tests read them and
+    Runs go to `root/runs/` (`root/run` links to the finished run's folder),
+    SavedModels to `root/saved`. Tests read them and
     must not change them: other tests share the same run.
     """
 
@@ -22,11 +23,13 @@ def quick_runs(tmp_path_factory):
                 name,
                 quick=True,
                 overrides={
-                    "output_dir": str(root / "run"),
+                    "output_dir": str(root / "runs"),
                     "export_dir": str(root / "saved"),
                     "verbose": 0,
                 },
             )
+            # root/run: the finished run's folder (runs/latest).
+            (root / "run").symlink_to(record["run_dir"])
             _RUNS[name] = (root, record)
         return _RUNS[name]
 

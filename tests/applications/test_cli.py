@@ -43,7 +43,9 @@ def test_command_line_fields_are_typed(monkeypatch):
     monkeypatch.setattr(
         runner,
         "run",
-        lambda name, quick, overrides: seen.update(name=name, quick=quick, **overrides),
+        lambda name, quick, overrides, fresh=False: seen.update(
+            name=name, quick=quick, **overrides
+        ),
     )
     cli.cli(
         [
@@ -126,7 +128,7 @@ def test_help_of_every_command():
     assert suite.returncode == 0, suite.stderr
     assert "--full" in suite.stdout
     unknown = _command("run", "nope")
-    assert unknown.returncode != 0 and "Unknown demo 'nope'" in unknown.stderr
+    assert unknown.returncode != 0 and "unknown demo 'nope'" in unknown.stderr
 
 
 # TensorFlow's C++ log lines, matched independently of `cli`'s own filter:
@@ -159,7 +161,8 @@ def test_a_quick_run_prints_no_tensorflow_log_lines_unless_asked(tmp_path):
     log_lines = [line for line in quiet.splitlines() if LOG_LINE.search(line)]
     assert not log_lines, log_lines[:5]
     assert "[sunspots] done in" in quiet
-    record = json.loads((tmp_path / "quiet" / "run" / "metrics.json").read_text())
+    latest = tmp_path / "quiet" / "run" / "latest"
+    record = json.loads((latest / "metrics.json").read_text())
     assert record["metrics"]["test_mse_wavenet"] > 0
     loud = _quick_run(tmp_path / "loud", "--tf_log")
     log_lines = [line for line in loud.splitlines() if LOG_LINE.search(line)]

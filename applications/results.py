@@ -1,0 +1,1 @@
+"""Committed run records (`results/`) and the README tables rendered from them."""
