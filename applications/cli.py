@@ -274,7 +274,10 @@ def readable_error(error):
     from kerastoolkit.datasets import DatasetNotFoundError
     from kerastoolkit.export import CorruptSavedModelError
     from kerastoolkit.export.health_check import UnhealthyExportError
-    from kerastoolkit.training import CorruptCheckpointError
+    from kerastoolkit.training import (
+        CorruptCheckpointError,
+        IncompatibleCheckpointError,
+    )
 
     if isinstance(error, DatasetNotFoundError):
         lines = str(error).splitlines()
@@ -295,6 +298,12 @@ def readable_error(error):
         return (
             f"error: {first}\nfix: delete the damaged file, or run again with "
             "--fresh to start over",
+            1,
+        )
+    if isinstance(error, IncompatibleCheckpointError):
+        first = str(error).strip().splitlines()[0]
+        return (
+            f"error: {first}\nfix: run again with --fresh to start over",
             1,
         )
     if isinstance(error, LearningGuardError | UnhealthyExportError):
