@@ -2,6 +2,22 @@
 
 import dataclasses
 
+from applications.config_checks import (
+    check_learning_rate,
+    check_run_fields,
+    check_subset_size,
+)
+from kerastoolkit.datasets import fashion_mnist
+from kerastoolkit.models.gan import LOSSES
+from kerastoolkit.utils.argument_checks import (
+    int_in_range,
+    non_negative_int,
+    number_in_range,
+    one_of,
+    positive_int,
+    sequence_of,
+)
+
 
 @dataclasses.dataclass
 class Config:
@@ -73,3 +89,42 @@ class Config:
             vae_latent_dim=4,
             vae_hidden_units=(16,),
         )
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self):
+        """Checks every field; raises ValueError naming the first bad one."""
+        check_run_fields(self)
+        check_subset_size(
+            "train_size",
+            self.train_size,
+            fashion_mnist.SPLIT_SIZES["train"],
+            "the Fashion-MNIST training images",
+        )
+        test_images = fashion_mnist.SPLIT_SIZES["test"]
+        int_in_range("reference_size", self.reference_size, 2, test_images)
+        # A Fréchet distance needs covariances: two images at least.
+        int_in_range("eval_samples", self.eval_samples, 2)
+        positive_int("classifier_epochs", self.classifier_epochs)
+        positive_int("latent_dim", self.latent_dim)
+        # Each filter count is one stride-2 step of 28x28 images: 28 halves
+        # twice at most.
+        for name in ("generator_filters", "discriminator_filters"):
+            filters = sequence_of(name, getattr(self, name), positive_int)
+            if len(filters) > 2:
+                raise ValueError(
+                    f"`{name}` must hold 1 or 2 filter counts (each halves the "
+                    f"28x28 image), got {filters!r}."
+                )
+        number_in_range(
+            "discriminator_dropout", self.discriminator_dropout, 0, 1, high_open=True
+        )
+        one_of("loss", self.loss, LOSSES)
+        check_learning_rate("learning_rate", self.learning_rate)
+        positive_int("batch_size", self.batch_size)
+        positive_int("epochs", self.epochs)
+        non_negative_int("conditional_epochs", self.conditional_epochs)
+        non_negative_int("vae_epochs", self.vae_epochs)
+        positive_int("vae_latent_dim", self.vae_latent_dim)
+        sequence_of("vae_hidden_units", self.vae_hidden_units, positive_int)

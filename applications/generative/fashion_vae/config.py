@@ -2,6 +2,23 @@
 
 import dataclasses
 
+from applications.config_checks import (
+    check_learning_rate,
+    check_run_fields,
+    check_subset_size,
+    check_validation_split,
+)
+from kerastoolkit.datasets import fashion_mnist
+from kerastoolkit.models.image_autoencoder_builders import ARCHITECTURES
+from kerastoolkit.utils.argument_checks import (
+    int_in_range,
+    non_negative_int,
+    number_in_range,
+    one_of,
+    positive_int,
+    sequence_of,
+)
+
 
 @dataclasses.dataclass
 class Config:
@@ -66,3 +83,38 @@ class Config:
             patience=1,
             verbose=2,
         )
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self):
+        """Checks every field; raises ValueError naming the first bad one."""
+        check_run_fields(self)
+        images = check_subset_size(
+            "train_size",
+            self.train_size,
+            fashion_mnist.SPLIT_SIZES["train"],
+            "the Fashion-MNIST training images",
+        )
+        check_subset_size(
+            "test_size",
+            self.test_size,
+            fashion_mnist.SPLIT_SIZES["test"],
+            "the Fashion-MNIST test images",
+        )
+        # Early stopping and the comparison need validation images.
+        check_validation_split(self.validation_split, images)
+        # PPCA needs fewer latent dimensions than the 784 pixels.
+        int_in_range("latent_dim", self.latent_dim, 1, 28 * 28 - 1)
+        one_of("architecture", self.architecture, ARCHITECTURES)
+        sequence_of("hidden_units", self.hidden_units, positive_int)
+        sequence_of("filters", self.filters, positive_int)
+        number_in_range("noise_stddev", self.noise_stddev, 0)
+        check_learning_rate("learning_rate", self.learning_rate)
+        check_learning_rate("linear_learning_rate", self.linear_learning_rate)
+        positive_int("batch_size", self.batch_size)
+        positive_int("epochs", self.epochs)
+        positive_int("autoencoder_epochs", self.autoencoder_epochs)
+        positive_int("linear_epochs", self.linear_epochs)
+        positive_int("latent_plot_epochs", self.latent_plot_epochs)
+        non_negative_int("patience", self.patience)

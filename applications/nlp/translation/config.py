@@ -2,6 +2,24 @@
 
 import dataclasses
 
+from applications.config_checks import (
+    check_learning_rate,
+    check_run_fields,
+    check_subset_size,
+)
+from kerastoolkit.datasets import multi30k
+from kerastoolkit.models.seq2seq_translator import ATTENTIONS
+from kerastoolkit.utils.argument_checks import (
+    non_negative_int,
+    number_in_range,
+    one_of,
+    positive_int,
+    rate,
+)
+
+# The models `models` may name (the demo's train.MODELS).
+MODELS = ("transformer", "seq2seq")
+
 
 @dataclasses.dataclass
 class Config:
@@ -98,3 +116,60 @@ class Config:
             max_decode_length=12,
             num_examples=3,
         )
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self):
+        """Checks every field; raises ValueError naming the first bad one."""
+        check_run_fields(self)
+        check_subset_size(
+            "train_size",
+            self.train_size,
+            multi30k.SPLIT_SIZES["train"],
+            "the Multi30k training pairs",
+        )
+        check_subset_size(
+            "test_size",
+            self.test_size,
+            multi30k.SPLIT_SIZES["test"],
+            "the test2016 pairs",
+        )
+        if not isinstance(self.models, str):
+            raise ValueError(f"`models` must be a string, got {self.models!r}.")
+        names = [name.strip() for name in self.models.split(",") if name.strip()]
+        if not names or set(names) - set(MODELS) or len(set(names)) < len(names):
+            raise ValueError(
+                f"`models` must name some of {', '.join(MODELS)}, comma-separated, "
+                f"each once, got {self.models!r}."
+            )
+        positive_int("vocabulary_size", self.vocabulary_size)
+        positive_int("max_tokens", self.max_tokens)
+        positive_int("batch_size", self.batch_size)
+        positive_int("num_layers", self.num_layers)
+        positive_int("num_heads", self.num_heads)
+        positive_int("hidden_dim", self.hidden_dim)
+        if self.hidden_dim % self.num_heads:
+            raise ValueError(
+                f"`hidden_dim` must be divisible by `num_heads`={self.num_heads}, "
+                f"got {self.hidden_dim!r}."
+            )
+        positive_int("intermediate_dim", self.intermediate_dim)
+        rate("dropout", self.dropout)
+        rate("label_smoothing", self.label_smoothing)
+        positive_int("warmup_steps", self.warmup_steps)
+        check_learning_rate("learning_rate_scale", self.learning_rate_scale)
+        positive_int("epochs", self.epochs)
+        number_in_range("train_minutes", self.train_minutes, 0)
+        positive_int("seq2seq_embedding_dim", self.seq2seq_embedding_dim)
+        positive_int("seq2seq_units", self.seq2seq_units)
+        one_of("seq2seq_attention", self.seq2seq_attention, ATTENTIONS)
+        rate("seq2seq_dropout", self.seq2seq_dropout)
+        check_learning_rate("seq2seq_learning_rate", self.seq2seq_learning_rate)
+        positive_int("seq2seq_epochs", self.seq2seq_epochs)
+        number_in_range("seq2seq_train_minutes", self.seq2seq_train_minutes, 0)
+        non_negative_int("patience", self.patience)
+        positive_int("beam_size", self.beam_size)
+        number_in_range("length_penalty", self.length_penalty, 0)
+        positive_int("max_decode_length", self.max_decode_length)
+        non_negative_int("num_examples", self.num_examples)
