@@ -146,6 +146,9 @@ def train_and_evaluate(config):
         distribution="gaussian",
         name="wavenet",
     )
+    # Built before `fit`, so that an interrupted run's backup (weights and
+    # optimizer state) can be restored into it when the run resumes.
+    wavenet(fit_windows[0][:1])
     if config.wavenet_loss not in ("squared_error", "nll"):
         raise ValueError(
             "`wavenet_loss` must be 'squared_error' or 'nll', got "
