@@ -25,6 +25,7 @@ import pytest
 from absl import logging as absl_logging
 
 from applications import cli, runner
+from applications.learning_guards import Guard
 from applications.rl.dqn_cartpole.config import Config as DQNConfig
 
 ROOT = runner.APPLICATIONS_DIR.parent
@@ -135,6 +136,44 @@ def test_bad_config_is_one_line_exit_2_and_touches_nothing(
     assert lines[0].startswith(f"error: {name}: `{field}` must be "), lines[0]
     assert re.search(rf"got '?{re.escape(value)}", lines[0]), lines[0]
     assert_untouched(before, runs, exports)
+
+
+def test_debug_shows_the_error_itself(good_run):
+    runs, exports = good_run
+    # With --debug the exception propagates: Python prints its traceback.
+    with pytest.raises(runner.ConfigError, match="`epochs` must be a positive"):
+        cli.cli(
+            [
+                *("run", "sunspots", "--quick", "--epochs", "-1", "--debug"),
+                *("--output_dir", str(runs), "--export_dir", str(exports)),
+            ]
+        )
+
+
+def test_a_run_that_fails_its_guards_publishes_nothing(
+    good_run, tmp_path, monkeypatch, capsys
+):
+    runs, exports = _copy_of(good_run, tmp_path)
+    before = snapshot(runs, exports)
+    # A guard no run can pass: a squared error below 0.
+    impossible = (Guard("test_mse_wavenet", below=0.0),)
+    monkeypatch.setattr(runner, "learning_guards", lambda name: impossible)
+    with pytest.raises(SystemExit) as exited:
+        cli.cli(
+            [
+                *("run", "sunspots", "--quick", "--verbose", "0"),
+                *("--output_dir", str(runs), "--export_dir", str(exports)),
+            ]
+        )
+    assert exited.value.code == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("error: sunspots: learning guard failed: ")
+    assert_untouched(before, runs, exports)
+    (failed,) = runs.glob("failed-*")
+    record = json.loads((failed / "metrics.json").read_text())
+    assert record["status"] == "failed" and record["exports"] == []
+    assert not record["guards"][0]["passed"]
 
 
 def _environment(**changes):
