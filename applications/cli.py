@@ -26,7 +26,7 @@ from applications import runner, suite
 USAGE = (
     "usage: python -m applications [list | run NAME [--quick] [--fresh] [--tf_log] "
     "[--debug] [--FIELD VALUE ...] | suite [--full] [--tf_log] [--debug] "
-    "[NAME ...] | results [--check]]"
+    "[NAME ...] | results [add RUN_DIR [--note TEXT] | --write | --check]]"
 )
 
 # What TensorFlow's C++ logging (absl) writes, "I0000 00:00:1796083503.366892

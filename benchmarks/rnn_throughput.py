@@ -13,6 +13,11 @@ Usage:
     python benchmarks/rnn_throughput.py                      # MNIST-1D shapes
     python benchmarks/rnn_throughput.py --features 32 --timesteps 100
     python benchmarks/rnn_throughput.py --unroll --jit-compile --json out.json
+    python benchmarks/rnn_throughput.py --record   # results/benchmarks/*.json
+
+`--record` writes the run's record (command, commit, packages, machine, load
+during the run, every repetition's figures), from which the README's sentence
+is rendered (`python -m applications results --write`).
 """
 
 import argparse
@@ -20,13 +25,21 @@ import json
 import os
 import platform
 import statistics
+import sys
 import time
+from pathlib import Path
+
+# This checkout's `applications` (run records), not an installed copy.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from applications.results import RESULTS_DIR, BenchmarkRun
 from kerastoolkit.layers import LSTM
+
+OURS, REFERENCE = "kerastoolkit.layers.LSTM", "keras.layers.LSTM"
 
 
 def machine():
@@ -100,9 +113,19 @@ def main(argv=None):
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument(
+        "--record",
+        nargs="?",
+        const=str(RESULTS_DIR),
+        metavar="RESULTS_DIR",
+        help="write the run record into RESULTS_DIR/benchmarks/rnn_throughput.json "
+        "(default RESULTS_DIR: the checkout's results/)",
+    )
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
 
-    rates, cpu_rates = measure(args)
+    with BenchmarkRun("rnn_throughput", argv) as run:
+        rates, cpu_rates = measure(args)
     medians = {name: statistics.median(r) for name, r in rates.items()}
     cpu_medians = {name: statistics.median(r) for name, r in cpu_rates.items()}
     ours, reference = rates["kerastoolkit.layers.LSTM"], rates["keras.layers.LSTM"]
@@ -145,6 +168,26 @@ def main(argv=None):
                 out,
                 indent=2,
             )
+    if args.record:
+        run.write(
+            args.record,
+            ours=OURS,
+            reference=REFERENCE,
+            repetitions={
+                side: {
+                    "sequences_per_second": rates[name],
+                    "sequences_per_cpu_second": cpu_rates[name],
+                }
+                for side, name in (("ours", OURS), ("reference", REFERENCE))
+            },
+            details={
+                "arguments": vars(args),
+                "machine": machine(),
+                "ratio_of_medians": ratio,
+                "median_of_paired_ratios": paired,
+                "cpu_ratio": cpu_ratio,
+            },
+        )
     return ratio
 
 
