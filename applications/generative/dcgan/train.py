@@ -313,7 +313,6 @@ def train_and_evaluate(config):
     models_dir = output_dir / "models"
     models_dir.mkdir(exist_ok=True)
     gan.save(models_dir / "dcgan.keras")
-    noise_spec = keras.InputSpec(shape=(None, config.latent_dim), dtype="float32")
     example_noise = np.random.default_rng(config.seed).standard_normal(
         (3, config.latent_dim)
     )
@@ -322,7 +321,6 @@ def train_and_evaluate(config):
         export_saved_model(
             gan,
             export_root / "generator",
-            input_signature=[noise_spec],
             endpoints=gan.serving_endpoints(),
             examples={
                 "serving_default": example_noise,
@@ -360,12 +358,10 @@ def train_and_evaluate(config):
             conditional_train_minutes=seconds / 60.0,
         )
         conditional.save(models_dir / "conditional_dcgan.keras")
-        label_spec = keras.InputSpec(shape=(None,), dtype="int32")
         metrics["saved_model_conditional_generator"] = str(
             export_saved_model(
                 conditional,
                 export_root / "conditional_generator",
-                input_signature=[[noise_spec, label_spec]],
                 endpoints=conditional.serving_endpoints(),
                 examples={
                     "generate_from_noise": [example_noise, np.arange(3, dtype="int32")],
