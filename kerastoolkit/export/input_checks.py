@@ -13,14 +13,14 @@ starts only after the checks pass and a bad request fails at once with
 
 `checked_endpoint` wraps a whole endpoint with the checks every signature
 needs: the rank and the fixed sizes of each input's spec, and finite values
-for float inputs. Grappler folds a rank test on a graph input whose rank is
-known into a constant (it "knows" the rank from the signature, or infers it
-from an op downstream that needs a scalar), so the endpoint is traced with
-inputs of unknown shape, and `check_shape` hands the model a reshaped copy
-(no data copied) with the spec's static shape, which Grappler cannot relate
-back to the raw input. The
-checks that need to know what an input means (`check_range`, `check_size`,
-`check_length`) are called by the endpoint functions themselves.
+for float inputs. The signature keeps its declared shapes (what
+`saved_model_cli` and TF Serving's metadata show), but Grappler would fold a
+rank test on such an input into a constant (it "knows" the rank from the
+signature, or infers it from an op downstream that needs a scalar), so
+`check_shape` reads the shape of the input passed through an `Optional`, whose
+shape Grappler cannot see (no data is copied). The checks that need to know
+what an input means (`check_range`, `check_size`, `check_length`) are called
+by the endpoint functions themselves.
 """
 
 import inspect
@@ -48,12 +48,24 @@ def _shape_text(shape):
     return f"a rank-{shape.rank} tensor of shape ({sizes})"
 
 
+def _runtime_shape(tensor):
+    # The shape at run time, through an op pair that hides the static shape
+    # from Grappler's shape inference and constant folding.
+    optional = tf.raw_ops.OptionalFromValue(components=[tensor])
+    (hidden,) = tf.raw_ops.OptionalGetValue(
+        optional=optional,
+        output_types=[tensor.dtype],
+        output_shapes=[tf.TensorShape(None)],
+    )
+    return tf.shape(hidden)
+
+
 def check_shape(name, tensor, shape):
     """Returns `tensor` once its rank and fixed sizes are those of `shape`.
 
     Args:
         name: the input's name in the signature, used in the message.
-        tensor: the input, traced with an unknown shape.
+        tensor: the input.
         shape: the expected shape, `None` for a free size (e.g. the batch).
 
     Returns:
@@ -63,29 +75,19 @@ def check_shape(name, tensor, shape):
     if shape.rank is None:
         return tensor
     message = f"`{name}` must be {_shape_text(shape)}, got shape {{}}"
-    actual = tf.shape(tensor)
+    actual = _runtime_shape(tensor)
     tensor = _after(
         _fail_unless(tf.equal(tf.size(actual), shape.rank), message, actual), tensor
     )
     fixed = [(axis, size) for axis, size in enumerate(shape) if size is not None]
     if fixed:
         # Read after the rank check passed: gathering these axes is safe.
-        actual = tf.shape(tensor)
+        actual = _runtime_shape(tensor)
         axes, sizes = zip(*fixed, strict=True)
         same = tf.reduce_all(tf.equal(tf.gather(actual, axes), sizes))
         tensor = _after(_fail_unless(same, message, actual), tensor)
-    # A barrier between the raw input and the model: an `Identity` shares its
-    # input's symbolic shape, so an op downstream that needs a scalar (`Pack`,
-    # `Range`) would let Grappler infer the raw input's rank and fold the
-    # assertions above away. `Reshape` (no copy) does not merge its input's
-    # shape; its output has the spec's static shape.
-    if shape.is_fully_defined():
-        return tf.reshape(tensor, shape.as_list())
-    dynamic = tf.shape(tensor)
-    target = [
-        dynamic[axis] if size is None else size for axis, size in enumerate(shape)
-    ]
-    return tf.reshape(tensor, tf.stack(target))
+    tensor.set_shape(shape)
+    return tensor
 
 
 def check_finite(name, tensor):
@@ -147,7 +149,7 @@ def check_length(name, tensor, axis, minimum, reason=""):
         minimum: the smallest allowed size.
         reason: why, for the message (e.g. "the AR order").
     """
-    length = tf.shape(tensor)[axis]
+    length = _runtime_shape(tensor)[axis]
     why = f" ({reason})" if reason else ""
     message = f"`{name}` must have length >= {minimum} along axis {axis}{why}, got {{}}"
     return _after(_fail_unless(length >= minimum, message, length), tensor)
@@ -196,17 +198,18 @@ def checked_endpoint(function, input_signature):
 
     Returns:
         `(endpoint, signature)`: the checking function and the signature to
-        trace it with, the same names and dtypes with unknown shapes (see the
-        module docstring). Each input gets `check_shape` against its spec,
-        and `check_finite` when it is a float.
+        trace it with: `tf.TensorSpec`s with the same shapes and dtypes, each
+        named (as TensorFlow would name it when the spec is not). Each input
+        gets `check_shape` against its spec, and `check_finite` when it is a
+        float.
     """
     specs = keras.tree.map_structure(_tensor_spec, list(input_signature))
     names = _argument_names(function, specs)
     flat_specs = keras.tree.flatten(specs)
-    relaxed = keras.tree.pack_sequence_as(
+    named = keras.tree.pack_sequence_as(
         specs,
         [
-            tf.TensorSpec(None, spec.dtype, name=name)
+            tf.TensorSpec(spec.shape, spec.dtype, name=name)
             for spec, name in zip(flat_specs, names, strict=True)
         ],
     )
@@ -222,4 +225,4 @@ def checked_endpoint(function, input_signature):
             checked.append(value)
         return function(*keras.tree.pack_sequence_as(args, checked))
 
-    return endpoint, relaxed
+    return endpoint, named

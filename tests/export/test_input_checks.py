@@ -9,16 +9,16 @@ from kerastoolkit.export import input_checks
 
 def _served(function, specs, tmp_path):
     """`function` checked, saved and loaded back as a signature."""
-    endpoint, relaxed = input_checks.checked_endpoint(function, specs)
+    endpoint, named = input_checks.checked_endpoint(function, specs)
     module = tf.Module()
-    module.f = tf.function(endpoint, input_signature=relaxed, autograph=False)
+    module.f = tf.function(endpoint, input_signature=named, autograph=False)
     tf.saved_model.save(module, str(tmp_path), signatures={"serving_default": module.f})
     return tf.saved_model.load(str(tmp_path)).signatures["serving_default"]
 
 
-# Each op needs a scalar `length`: Grappler infers from it that `length` is a
-# scalar and, with `length` sharing its shape with the model's input, folds a
-# rank check on it to true (then the op fails with TensorFlow's own message).
+# The signature declares `length` a scalar and each op needs one: Grappler
+# folds a rank check on `length` itself to true (then the op fails with
+# TensorFlow's own message), so the check must read a shape it cannot see.
 DOWNSTREAM = {
     "stack": lambda length: tf.zeros(tf.stack([1, length])),
     "range": lambda length: tf.cast(tf.range(length), tf.float32),
@@ -52,17 +52,17 @@ def test_checked_endpoint_keeps_names_and_static_shapes():
         tf.TensorSpec((None, 4, 3), tf.float32, name="images"),
         tf.TensorSpec((None,), tf.int32),
     ]
-    endpoint, relaxed = input_checks.checked_endpoint(classify, specs)
-    assert [s.name for s in relaxed] == ["images", "labels"]
-    assert all(s.shape.rank is None for s in relaxed)
-    tf.function(endpoint, input_signature=relaxed).get_concrete_function()
+    endpoint, named = input_checks.checked_endpoint(classify, specs)
+    assert [s.name for s in named] == ["images", "labels"]
+    assert [s.shape.as_list() for s in named] == [[None, 4, 3], [None]]
+    tf.function(endpoint, input_signature=named).get_concrete_function()
     assert [s.as_list() for s in seen["shapes"]] == [[None, 4, 3], [None]]
 
 
 def test_keras_style_arguments_keep_tensorflow_names():
     specs = [[tf.TensorSpec((None, 2), tf.float32), tf.TensorSpec((None,), tf.int32)]]
-    _, relaxed = input_checks.checked_endpoint(lambda *args: args[0][0], specs)
-    assert [s.name for s in relaxed[0]] == ["args_0", "args_0_1"]
+    _, named = input_checks.checked_endpoint(lambda *args: args[0][0], specs)
+    assert [s.name for s in named[0]] == ["args_0", "args_0_1"]
 
 
 @pytest.mark.parametrize(
