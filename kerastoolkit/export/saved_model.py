@@ -111,7 +111,9 @@ def export_saved_model(
                 from keras.src.export.export_utils import get_input_signature
 
                 input_signature = get_input_signature(model)
-            endpoints = {"serve": (model, input_signature), **endpoints}
+            endpoints["serve"] = (model, input_signature)
+        # Keras makes the first endpoint `serving_default` (unless one is named).
+        endpoints = {"serve": endpoints.pop("serve"), **endpoints}
         archive.track(model)
         for resource in track:
             archive.track(resource)
