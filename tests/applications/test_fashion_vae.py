@@ -57,7 +57,8 @@ def test_saved_models_serve_encode_decode_and_sample(quick_run):
     server = serving_process()
     path = metrics["saved_model_vae"]
     assert path.endswith("vae/1")
-    mean, log_variance = server.serve(path, [images], signature="encode")
+    # Outputs come sorted by name.
+    log_variance, mean = server.serve(path, [images], signature="encode")
     np.testing.assert_allclose(mean, vae.encode(images)[0], atol=1e-5)
     np.testing.assert_allclose(log_variance, vae.encode(images)[1], atol=1e-5)
     for signature in ("decode", "sample"):

@@ -78,8 +78,7 @@ def test_saved_model_serves_the_trained_logits_without_kerastoolkit(quick_run):
         "words": np.array([1, 2], "int32"),
         "targets": np.array([[3, 4], [5, 6]], "int32"),
     }
-    # A list holding the dict: its arrays go in Keras's flattened argument order.
-    (logits,) = serving_process().serve(record["metrics"]["saved_model"], [inputs])
+    (logits,) = serving_process().serve(record["metrics"]["saved_model"], inputs)
     # The quick run has one epoch, so its best checkpoint is the final model.
     model = keras.saving.load_model(root / "run" / "checkpoints" / "best.keras")
     expected = keras.ops.convert_to_numpy(model(inputs))

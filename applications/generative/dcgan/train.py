@@ -248,12 +248,10 @@ def dcgan_experiment(config, strategy, x, metric, output_dir):
         "dcgan_train_minutes": seconds / 60.0,
     }
     gan.save(output_dir / "models" / "dcgan.keras")
-    noise_spec = keras.InputSpec(shape=(None, config.latent_dim), dtype="float32")
     metrics["saved_model_generator"] = str(
         export_saved_model(
             gan,
             Path(config.export_dir) / "generator",
-            input_signature=[noise_spec],
             endpoints=gan.serving_endpoints(),
             examples={
                 "serving_default": _example_noise(config),
@@ -297,13 +295,10 @@ def conditional_dcgan_experiment(config, strategy, x, y, metric, output_dir):
         "conditional_train_minutes": seconds / 60.0,
     }
     conditional.save(output_dir / "models" / "conditional_dcgan.keras")
-    noise_spec = keras.InputSpec(shape=(None, config.latent_dim), dtype="float32")
-    label_spec = keras.InputSpec(shape=(None,), dtype="int32")
     metrics["saved_model_conditional_generator"] = str(
         export_saved_model(
             conditional,
             Path(config.export_dir) / "conditional_generator",
-            input_signature=[[noise_spec, label_spec]],
             endpoints=conditional.serving_endpoints(),
             examples={
                 "generate_from_noise": [

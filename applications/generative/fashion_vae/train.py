@@ -300,8 +300,6 @@ def train_and_evaluate(config):
     models_dir.mkdir(exist_ok=True)
     for model in (ppca, linear, autoencoder, vae):
         model.save(models_dir / f"{model.name}.keras")
-    images = [keras.InputSpec(shape=(None, *IMAGE_SHAPE), dtype="float32")]
-    rows = [keras.InputSpec(shape=(None, flat_fit.shape[1]), dtype="float32")]
     rng = np.random.default_rng(config.seed)
     noise = rng.standard_normal((3, config.latent_dim)).astype("float32")
     ppca_noise = rng.standard_normal((3, q)).astype("float32")
@@ -314,15 +312,10 @@ def train_and_evaluate(config):
         name: export_saved_model(
             model,
             export_root / name,
-            input_signature=signature,
             endpoints=model.serving_endpoints(),
             examples=examples[name],
         )
-        for name, model, signature in (
-            ("vae", vae, images),
-            ("ppca", ppca, rows),
-            ("autoencoder", autoencoder, images),
-        )
+        for name, model in (("vae", vae), ("ppca", ppca), ("autoencoder", autoencoder))
     }
 
     metrics = {

@@ -163,7 +163,7 @@ def train_and_evaluate(config):
                 length=tf.constant(config.sample_length),
                 temperature=tf.constant(temperature, tf.float32),
                 seed=tf.constant(config.seed),
-            )["output_0"]
+            )["text"]
             samples += [
                 f"## {label}, temperature {temperature}",
                 "",

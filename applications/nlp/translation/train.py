@@ -232,18 +232,29 @@ def train_and_score(name, config, tokenizer, train_batches, val_batches, test, b
         metrics[f"{name}_{decoder}_test2016_bleu"] = round(score.score, 2)
         translations[f"{LABELS[name]} {decoder}"] = hypotheses
         print(f"[translation] {name} {decoder}: {score}", flush=True)
-    # The exported signature decodes with beam search, in the graph.
-    serve = functions[f"beam{config.beam_size}"]
+    # The exported signature decodes with beam search, in the graph:
+    # `serving_default(english)` -> `translations`, one string each. The
+    # beam size and the decoded length are fixed at export.
+    beam = functions[f"beam{config.beam_size}"]
+
+    def serve(english, beam=beam):
+        return {"translations": beam(english)}
+
     exported = export_saved_model(
         model,
         Path(config.export_dir) / name,
         input_signature=[
             {
-                "source": tf.TensorSpec([None, None], tf.int32),
-                "target": tf.TensorSpec([None, None], tf.int32),
+                "source": tf.TensorSpec([None, None], tf.int32, name="source"),
+                "target": tf.TensorSpec([None, None], tf.int32, name="target"),
             }
         ],
-        endpoints={"serving_default": (serve, [tf.TensorSpec([None], tf.string)])},
+        endpoints={
+            "serving_default": (
+                serve,
+                [tf.TensorSpec([None], tf.string, name="english")],
+            )
+        },
         examples={"serving_default": np.array(test_en[:2])},
         example_imports=("tensorflow_text",),
     )

@@ -7,7 +7,6 @@ from pathlib import Path
 import keras
 import matplotlib
 import numpy as np
-import tensorflow as tf
 from gensim.models import Word2Vec as GensimWord2Vec
 from gensim.test.utils import datapath
 
@@ -212,20 +211,16 @@ def train_and_evaluate(config):
             f"  gensim: {', '.join(gensim_words)}",
         ]
     (output_dir / "neighbours.txt").write_text("\n".join(lines) + "\n")
-    words_shape = (None,) if config.architecture == "skipgram" else (None, None)
-    signature = {
-        "words": tf.TensorSpec(words_shape, tf.int32, name="words"),
-        "targets": tf.TensorSpec((None, None), tf.int32, name="targets"),
-    }
     some = np.arange(1, 4, dtype="int32")
-    example = {
-        "words": some if config.architecture == "skipgram" else some[:, None],
-        "targets": np.stack([some + 1, some + 2], axis=1),
-    }
+    example = [
+        some if config.architecture == "skipgram" else some[:, None],
+        np.stack([some + 1, some + 2], axis=1),
+    ]
+    # `serving_default(words, targets)` -> `logits`, indices checked in range.
     saved_model = export_saved_model(
         model,
         config.export_dir,
-        input_signature=[signature],
+        endpoints=model.serving_endpoints(),
         examples={"serving_default": example},
     )
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from applications.plots import plot_confusion_matrix, plot_learning_curves
 from kerastoolkit.datasets import mnist1d
-from kerastoolkit.export import export_saved_model
+from kerastoolkit.export import export_saved_model, input_checks
 from kerastoolkit.layers import LSTM, SimpleRNN
 from kerastoolkit.training.callbacks import default_callbacks
 
@@ -49,6 +49,20 @@ def build_recurrent_model(kind, units):
     sequence = keras.layers.Reshape((-1, 1))(signal)
     features = layer(units, name=kind)(sequence)
     return keras.Model(signal, _classifier_head(features), name=f"mnist1d_{kind}")
+
+
+def serving_endpoints(model):
+    """`serve(signal)`: signals `(batch, length)`, any length >= 1, to
+    `{"probabilities": (batch, 10)}`; the export checks the rank (a `(40,)`
+    request is refused, not read as 40 signals of length 1) and finite values.
+    """
+
+    def classify(signal):
+        signal = input_checks.check_length("signal", signal, 1, 1, "time steps")
+        return {"probabilities": model(signal, training=False)}
+
+    spec = keras.InputSpec(shape=(None, None), dtype="float32", name="signal")
+    return {"serve": (classify, [spec])}
 
 
 def build_cnn(length, filters):
@@ -137,7 +151,10 @@ def train_and_evaluate(config):
     lstm.save(output_dir / "lstm.keras")
     metrics["saved_model"] = str(
         export_saved_model(
-            lstm, config.export_dir, examples={"serving_default": x_test[:4]}
+            lstm,
+            config.export_dir,
+            endpoints=serving_endpoints(lstm),
+            examples={"serving_default": x_test[:4]},
         )
     )
     metrics["seconds"] = time.perf_counter() - start
