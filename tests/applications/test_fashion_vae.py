@@ -44,8 +44,24 @@ def test_quick_run_writes_the_comparison_figures_and_report(quick_run):
     assert metrics["vae_test_negative_elbo"] == pytest.approx(
         metrics["vae_test_reconstruction_nll"] + metrics["vae_test_kl"], rel=1e-5
     )
-    assert np.isfinite(metrics["ppca_test_nll"])
     assert metrics["test_images"] == 1000
+
+
+def test_ppca_equals_scikit_learn_and_the_vae_learned(quick_run):
+    _, record = quick_run
+    metrics = record["metrics"]
+    assert [(g["metric"], g["passed"]) for g in record["guards"]] == [
+        ("vae_test_negative_elbo", True),
+        ("ppca_relative_difference_to_sklearn", True),
+    ], [g["text"] for g in record["guards"]]
+    # The same maximum-likelihood model, on the same split: equal up to
+    # scikit-learn's n - 1 in the covariance.
+    assert metrics["ppca_test_nll"] == pytest.approx(
+        metrics["sklearn_ppca_test_nll"], rel=1e-4
+    )
+    untrained = metrics["untrained_vae_test_negative_elbo"]
+    assert untrained > 1000
+    assert metrics["vae_test_negative_elbo"] < 0.3 * untrained
 
 
 def test_saved_models_serve_encode_decode_and_sample(quick_run):

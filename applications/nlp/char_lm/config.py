@@ -69,20 +69,22 @@ class Config:
 
     @classmethod
     def quick(cls):
-        """A smoke run: 20,000 characters, tiny models, 20 steps each."""
+        """The smallest run that learns: 100,000 characters, small models, 150
+        steps each; both bodies end more than a bit per character below a
+        unigram model (seconds on a laptop)."""
         return cls(
-            train_chars=20000,
+            train_chars=100000,
             eval_chars=2000,
-            sequence_length=50,
-            batch_size=16,
-            steps=20,
-            steps_per_epoch=20,
+            sequence_length=64,
+            batch_size=32,
+            steps=150,
+            steps_per_epoch=150,
             learning_rate=1e-2,
-            embedding_dim=8,
-            lstm_units=16,
-            wavenet_dilations=(1, 2, 4),
-            residual_channels=8,
-            skip_channels=16,
+            embedding_dim=16,
+            lstm_units=64,
+            wavenet_dilations=(1, 2, 4, 8),
+            residual_channels=32,
+            skip_channels=64,
             sample_length=40,
             temperatures=(1.0,),
             verbose=0,

@@ -69,14 +69,10 @@ class Config:
 
     @classmethod
     def quick(cls):
-        """A smoke run: a few thousand sentences, small vectors, one epoch."""
-        return cls(
-            embedding_dim=16,
-            min_count=3,
-            epochs=1,
-            max_sentences=4000,
-            plot_words=40,
-        )
+        """The smallest run that learns: the whole corpus once, 50-d vectors;
+        WordSim-353 Spearman and analogies far above random vectors, and near
+        gensim's in the same run."""
+        return cls(embedding_dim=50, epochs=1, plot_words=40)
 
     def __post_init__(self):
         self.validate()
