@@ -18,6 +18,7 @@ from kerastoolkit.testing.gradient_checks import (
 from kerastoolkit.testing.keras_saving import check_keras_saving
 from kerastoolkit.testing.layer_checks import run_layer_checks
 from kerastoolkit.testing.saved_model_serving import (
+    ServedRequestError,
     ServingProcess,
     check_saved_model_export,
     check_serving_examples,
@@ -25,6 +26,7 @@ from kerastoolkit.testing.saved_model_serving import (
 )
 
 __all__ = [
+    "ServedRequestError",
     "ServingProcess",
     "check_config_roundtrip",
     "check_finite_differences",
