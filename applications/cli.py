@@ -147,7 +147,9 @@ def config_arguments(parser, config_cls):
         parser.add_argument(
             f"--{field.name}",
             type=_parser_for(hints[field.name]),
-            default=None,
+            # Only the options given reach the config: `--max_vocab none`
+            # sets None, an option left out keeps the preset's value.
+            default=argparse.SUPPRESS,
             metavar=field.name.upper(),
             # argparse formats help with %: a literal "99%" must be doubled.
             help=text.strip().replace("%", "%%"),
@@ -246,9 +248,13 @@ def _dispatch(argv):
     if command == "suite":
         return suite_main(rest)
     if command == "results":
+        # `results add` builds configs, which import the library and so
+        # TensorFlow: as quietly as a run.
+        configure_tensorflow_logging("--tf_log" in rest)
+        import_quietly("tensorflow", "--tf_log" in rest)
         from applications import results
 
-        return results.main(rest)
+        return results.main([a for a in rest if a != "--tf_log"])
     if command == "run" and rest and not rest[0].startswith("-"):
         if rest[0] not in runner.discover():
             raise runner.ConfigError(
@@ -292,7 +298,16 @@ def readable_error(error):
         ]
         if hints:
             fix += "; or " + "; or ".join(hints)
-        return f"error: {lines[0]}\n{fix}", 1
+        first = lines[0]
+        if first.endswith(" in:"):
+            # The places searched follow as "  - place" lines, up to the hints.
+            places = []
+            for line in lines[1:]:
+                if not line.startswith("  - "):
+                    break
+                places.append(line[4:])
+            first = f"{first} {'; '.join(places)}"
+        return f"error: {first}\n{fix}", 1
     if isinstance(error, CorruptCheckpointError | CorruptSavedModelError):
         first = str(error).strip().splitlines()[0]
         return (

@@ -240,6 +240,9 @@ def test_errors_print_one_or_two_lines_without_traceback(good_run, tmp_path):
     lines = err.strip().splitlines()
     assert len(lines) == 2, err
     assert lines[0].startswith("error: Tiny Shakespeare data set not found")
+    # The first line says where it looked (it used to end on "in:").
+    assert "$KERASTOOLKIT_DATA_DIR" in lines[0]
+    assert not lines[0].endswith(":")
     # The remedy this project offers: the data folder, not `download=True`,
     # which the command line cannot pass.
     assert lines[1].startswith("fix: set KERASTOOLKIT_DATA_DIR")
