@@ -24,16 +24,26 @@ from kerastoolkit.testing.saved_model_serving import (
     check_serving_examples,
     serving_process,
 )
+from kerastoolkit.testing.serialization import (
+    check_compile_saving,
+    check_init_arguments_in_config,
+    check_serialization,
+    init_arguments,
+)
 
 __all__ = [
     "ServedRequestError",
     "ServingProcess",
+    "check_compile_saving",
     "check_config_roundtrip",
     "check_finite_differences",
     "check_gradients",
+    "check_init_arguments_in_config",
     "check_keras_saving",
     "check_saved_model_export",
     "check_serving_examples",
+    "check_serialization",
+    "init_arguments",
     "run_layer_checks",
     "serving_process",
 ]
