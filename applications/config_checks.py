@@ -7,6 +7,7 @@ received and what is allowed, which the runner reports as a config error
 (exit code 2) before anything is written.
 """
 
+from kerastoolkit.datasets import fashion_mnist
 from kerastoolkit.training.distribution import STRATEGIES
 from kerastoolkit.utils.argument_checks import (
     int_in_range,
@@ -64,6 +65,24 @@ def check_subset_size(name, value, available, what):
             f"got {value!r}."
         )
     return value or available
+
+
+def check_fashion_mnist_subsets(config):
+    """`config.train_size` and `config.test_size` against Fashion-MNIST's
+    splits; returns how many training images the config uses."""
+    images = check_subset_size(
+        "train_size",
+        config.train_size,
+        fashion_mnist.SPLIT_SIZES["train"],
+        "the Fashion-MNIST training images",
+    )
+    check_subset_size(
+        "test_size",
+        config.test_size,
+        fashion_mnist.SPLIT_SIZES["test"],
+        "the Fashion-MNIST test images",
+    )
+    return images
 
 
 def check_validation_split(value, examples, allow_none=False):

@@ -55,7 +55,7 @@ def test_shared_fields_are_checked_by_every_demo(name):
 
 # (demo, field values, the start of the message)
 CASES = [
-    ("sunspots", {"test_years": 400}, "`test_years` must be from 1 to 238: the "),
+    ("sunspots", {"test_years": 400}, "`test_years` must be from 1 to 258: the "),
     ("sunspots", {"window": 300}, "`window` + `validation_years` + 1 must leave"),
     ("sunspots", {"max_order": 400}, "`max_order` + 2 must leave at least one"),
     ("sunspots", {"wavenet_loss": "mae"}, "`wavenet_loss` must be one of"),

@@ -3,13 +3,12 @@
 import dataclasses
 
 from applications.config_checks import (
+    check_fashion_mnist_subsets,
     check_learning_rate,
     check_plain_cnn_filters,
     check_run_fields,
-    check_subset_size,
     check_validation_split,
 )
-from kerastoolkit.datasets import fashion_mnist
 from kerastoolkit.models.image_classifier import POOLINGS
 from kerastoolkit.utils.argument_checks import (
     boolean,
@@ -95,18 +94,7 @@ class Config:
     def validate(self):
         """Checks every field; raises ValueError naming the first bad one."""
         check_run_fields(self)
-        images = check_subset_size(
-            "train_size",
-            self.train_size,
-            fashion_mnist.SPLIT_SIZES["train"],
-            "the Fashion-MNIST training images",
-        )
-        check_subset_size(
-            "test_size",
-            self.test_size,
-            fashion_mnist.SPLIT_SIZES["test"],
-            "the Fashion-MNIST test images",
-        )
+        images = check_fashion_mnist_subsets(self)
         # 0: no validation images (the checkpoint then follows training
         # accuracy).
         check_validation_split(self.validation_split, images, allow_none=True)
