@@ -29,6 +29,8 @@ class Config:
     train_size: int = 0
     # Score only the first N test2016 pairs (0 = all 1,000).
     test_size: int = 0
+    # Validation loss on only the first N validation pairs (0 = all 1,014).
+    val_size: int = 0
     # Which models to train, comma-separated: "transformer", "seq2seq".
     models: str = "transformer,seq2seq"
     # Size of the WordPiece vocabulary shared by English and German (training
@@ -54,10 +56,12 @@ class Config:
     warmup_steps: int = 1000
     # Transformer: factor on the schedule (peak = scale / sqrt(d_model * warmup)).
     learning_rate_scale: float = 0.5
-    # Transformer: most epochs (the time budget or early stopping may end sooner).
+    # Transformer: most epochs (early stopping may end sooner; the default run
+    # stopped after 22, in 69 minutes on an idle 2-core machine).
     epochs: int = 30
-    # Transformer: wall-clock training budget in minutes (0 = none).
-    train_minutes: float = 80.0
+    # Transformer: an optional wall-clock cap in minutes (0 = none, the
+    # default: training length is set in epochs, the same on every machine).
+    train_minutes: float = 0.0
     # Seq2seq: embedding size of source and target tokens.
     seq2seq_embedding_dim: int = 256
     # Seq2seq: LSTM units (each encoder direction, and the decoder).
@@ -68,10 +72,10 @@ class Config:
     seq2seq_dropout: float = 0.2
     # Seq2seq: Adam learning rate.
     seq2seq_learning_rate: float = 2e-3
-    # Seq2seq: most epochs.
-    seq2seq_epochs: int = 15
-    # Seq2seq: wall-clock training budget in minutes (0 = none).
-    seq2seq_train_minutes: float = 30.0
+    # Seq2seq: most epochs (14 took 30 minutes on an idle 2-core machine).
+    seq2seq_epochs: int = 14
+    # Seq2seq: an optional wall-clock cap in minutes (0 = none, the default).
+    seq2seq_train_minutes: float = 0.0
     # Epochs without validation-loss improvement before stopping.
     patience: int = 3
     # Beam-search width.
@@ -96,24 +100,34 @@ class Config:
 
     @classmethod
     def quick(cls):
-        """A smoke run: 300 training pairs, tiny models, one epoch, 8 test pairs."""
+        """The smallest run that shows the Transformer translating, in about 1 min.
+
+        A one-layer Transformer of width 64 on the first 8,000 training pairs
+        and an 800-token vocabulary, five epochs of batches of 128 (about 45
+        CPU seconds) at a high peak learning rate; scored on the first 100
+        test2016 sentences, where it reaches 8-9 BLEU against 0.18 for copying
+        the English source. The attention LSTM only runs its pipeline here
+        (one epoch of a 16-unit model, for its export): it needs minutes more
+        to translate. Training length is in epochs, never a clock.
+        """
         return cls(
-            train_size=300,
-            test_size=8,
-            vocabulary_size=200,
+            train_size=8000,
+            test_size=100,
+            val_size=200,
+            vocabulary_size=800,
             max_tokens=20,
-            batch_size=64,
+            batch_size=128,
             num_layers=1,
-            hidden_dim=32,
-            num_heads=2,
-            intermediate_dim=64,
-            warmup_steps=10,
-            epochs=1,
+            hidden_dim=64,
+            num_heads=4,
+            intermediate_dim=128,
+            warmup_steps=100,
+            epochs=5,
             seq2seq_embedding_dim=16,
             seq2seq_units=16,
             seq2seq_epochs=1,
             beam_size=2,
-            max_decode_length=12,
+            max_decode_length=24,
             num_examples=3,
         )
 
