@@ -152,6 +152,13 @@ def test_settings_validation():
         dqn_settings(train_freq=0)
     with pytest.raises(ValueError, match="`exploration_fraction`"):
         dqn_settings(exploration_fraction=1.5)
+    # A decaying rate reaches the agent as a schedule, so the settings check
+    # the rates: 0 switches learning off, a negative rate is refused.
+    assert dqn_settings(learning_rate=0.0, final_learning_rate=0.0)
+    with pytest.raises(ValueError, match="`learning_rate`"):
+        dqn_settings(learning_rate=-1e-3)
+    with pytest.raises(ValueError, match="`final_learning_rate`"):
+        dqn_settings(final_learning_rate=-1e-5)
     with pytest.raises(ValueError, match="`env_id`"):
         make_env("NoSuchEnv-v0")
 

