@@ -150,6 +150,61 @@ def test_presets_and_strategy(tmp_path):
         )
 
 
+# rl-baselines3-zoo's hyperparams/dqn.yml (DLR-RM/rl-baselines3-zoo, commit
+# ce95481b), transcribed in the zoo's own names; LunarLander-v3 is its
+# LunarLander-v2 entry (renamed by the zoo's PR #495). Not in the file: SB3's
+# defaults (tau 1, max_grad_norm 10, initial epsilon 1).
+ZOO_DQN_YML = {
+    "CartPole-v1": dict(
+        n_timesteps=5e4, learning_rate=2.3e-3, batch_size=64, buffer_size=100000,
+        learning_starts=1000, gamma=0.99, target_update_interval=10,
+        train_freq=256, gradient_steps=128, exploration_fraction=0.16,
+        exploration_final_eps=0.04, net_arch=[256, 256],
+    ),
+    "MountainCar-v0": dict(
+        n_timesteps=1.2e5, learning_rate=4e-3, batch_size=128, buffer_size=10000,
+        learning_starts=1000, gamma=0.98, target_update_interval=600,
+        train_freq=16, gradient_steps=8, exploration_fraction=0.2,
+        exploration_final_eps=0.07, net_arch=[256, 256],
+    ),
+    "LunarLander-v3": dict(
+        n_timesteps=1e5, learning_rate=6.3e-4, batch_size=128, buffer_size=50000,
+        learning_starts=0, gamma=0.99, target_update_interval=250, train_freq=4,
+        gradient_steps=-1, exploration_fraction=0.12, exploration_final_eps=0.1,
+        net_arch=[256, 256],
+    ),
+    "Acrobot-v1": dict(
+        n_timesteps=1e5, learning_rate=6.3e-4, batch_size=128, buffer_size=50000,
+        learning_starts=0, gamma=0.99, target_update_interval=250, train_freq=4,
+        gradient_steps=-1, exploration_fraction=0.12, exploration_final_eps=0.1,
+        net_arch=[256, 256],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("env_id", sorted(ZOO_DQN_YML))
+def test_presets_are_the_zoos_published_settings(env_id):
+    zoo = dict(ZOO_DQN_YML[env_id])
+    config = Config.for_env(env_id)
+    assert config.total_steps == int(zoo.pop("n_timesteps"))
+    assert config.hidden_units == tuple(zoo.pop("net_arch"))
+    # gradient_steps -1: as many gradient steps as environment steps per
+    # training phase, train_freq of them.
+    if zoo["gradient_steps"] == -1:
+        zoo["gradient_steps"] = zoo["train_freq"]
+    for name, value in zoo.items():
+        assert getattr(config, name) == value, name
+    # SB3's DQN: plain DQN, a constant rate, hard target copies, clipping at
+    # 10, exploration from 1, one-step targets, uniform replay.
+    assert not config.double_dqn and config.final_learning_rate is None
+    assert (config.tau, config.max_grad_norm, config.exploration_initial_eps) == (
+        1.0,
+        10.0,
+        1.0,
+    )
+    assert (config.n_step, config.dueling, config.prioritized) == (1, False, False)
+
+
 def test_config_defaults_are_the_librarys_dqn_defaults():
     # One source of truth: the demo's run uses `train_dqn`'s own defaults, the
     # recipe whose full run solved 3 of 3 seeds (Double DQN, decay to 0).

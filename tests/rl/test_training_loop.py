@@ -163,6 +163,21 @@ def test_settings_validation():
         make_env("NoSuchEnv-v0")
 
 
+def test_an_environment_missing_its_simulator_names_the_dependency(monkeypatch):
+    # LunarLander-v3 is registered but needs Box2D (gymnasium[box2d]): the
+    # error says so instead of calling the id unknown, installed or not.
+    import gymnasium
+
+    def make(env_id, **kwargs):
+        raise gymnasium.error.DependencyNotInstalled(
+            'Box2D is not installed, run `pip install "gymnasium[box2d]"`'
+        )
+
+    monkeypatch.setattr(gymnasium, "make", make)
+    with pytest.raises(ImportError, match="LunarLander-v3.*box2d"):
+        make_env("LunarLander-v3")
+
+
 def test_atari_preprocessing():
     env = make_env("ALE/Pong-v5")
     observation, info = env.reset(seed=0)
