@@ -88,7 +88,8 @@ class DQNAgent:
     Args:
         q_network: a built `keras.Model` from observations to Q-values
             `[batch, num_actions]` (see `kerastoolkit.rl.q_network`).
-        learning_rate: Adam's step size: a number, or a
+        learning_rate: Adam's step size: a number >= 0 (0 leaves the
+            networks untrained), or a
             `keras.optimizers.schedules.LearningRateSchedule` of the gradient
             step (e.g. a linear decay, so the final policy settles).
         gamma: the discount factor, in [0, 1].
@@ -157,7 +158,10 @@ class DQNAgent:
         if not isinstance(
             learning_rate, keras.optimizers.schedules.LearningRateSchedule
         ):
-            learning_rate = _number("learning_rate", learning_rate, 0, low_open=True)
+            # 0 is allowed: it switches learning off (the networks keep their
+            # initial weights), which is how a demo's test shows that its
+            # learning guards fail without learning. Negative rates are refused.
+            learning_rate = _number("learning_rate", learning_rate, 0)
         self.learning_rate = learning_rate
         self.gamma = _number("gamma", gamma, 0, 1)
         self.double_dqn = boolean("double_dqn", double_dqn)

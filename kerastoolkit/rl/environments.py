@@ -64,8 +64,9 @@ def _check_env_id(env_id):
 def make_env(env_id, *, frame_stack=4, clip_rewards=True, max_episode_steps=None):
     """Makes a gymnasium environment by name, wrapped for DQN.
 
-    Classic control (`CartPole-v1`, `Acrobot-v1`, `MountainCar-v0`) comes as
-    registered (float observations, the registered time limit). An Atari game
+    Classic control (`CartPole-v1`, `Acrobot-v1`, `MountainCar-v0`) and Box2D
+    (`LunarLander-v3`, with gymnasium[box2d]) come as registered (float
+    observations, the registered time limit). An Atari game
     (`ALE/<Game>-v5`, through `ale-py`) gets the Nature-DQN preprocessing:
 
     - the ALE env is made with `frameskip=1`, so that `AtariPreprocessing`
@@ -110,6 +111,12 @@ def make_env(env_id, *, frame_stack=4, clip_rewards=True, max_episode_steps=None
     if not is_atari(env_id):
         try:
             env = gym.make(env_id, **kwargs)
+        except gym.error.DependencyNotInstalled as error:
+            # Registered, but its simulator is an optional extra (LunarLander
+            # needs Box2D): say so rather than call the id unknown.
+            raise ImportError(
+                f"`env_id` {env_id!r} needs an optional dependency: {error}"
+            ) from error
         except gym.error.Error as error:
             raise ValueError(
                 f"`env_id` {env_id!r} is not a registered gymnasium environment "

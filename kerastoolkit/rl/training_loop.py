@@ -41,7 +41,11 @@ from kerastoolkit.training.checkpointing import (
     IncompatibleCheckpointError,
     write_atomically,
 )
-from kerastoolkit.utils.argument_checks import non_negative_int, positive_int
+from kerastoolkit.utils.argument_checks import (
+    non_negative_int,
+    non_negative_number,
+    positive_int,
+)
 
 DEFAULTS = {
     "env_id": "CartPole-v1",
@@ -122,6 +126,12 @@ def dqn_settings(config=None, **overrides):
     for name in ("seed", "learning_starts"):
         value = settings[name]
         non_negative_int(name, value)
+    # Checked here because a decaying rate reaches `DQNAgent` as a schedule,
+    # which it cannot check. 0 is allowed: it switches learning off (a demo's
+    # test runs so to show that its learning guards fail).
+    non_negative_number("learning_rate", settings["learning_rate"])
+    if settings["final_learning_rate"] is not None:
+        non_negative_number("final_learning_rate", settings["final_learning_rate"])
     jit = settings["jit_compile"]
     if isinstance(jit, str) and jit.lower() in ("true", "false", "auto"):
         settings["jit_compile"] = {"true": True, "false": False}.get(
@@ -542,6 +552,14 @@ def evaluate_policy(agent, env_id, episodes=100, seed=10_000):
 
     Episode i is reset with seed `seed + i`. Atari returns are the real game
     scores (`info["episode"]["r"]`, before reward clipping).
+
+    Args:
+        agent: a `DQNAgent`, or any policy with `greedy_action(observation)`
+            returning an action (a random policy, for a baseline on the same
+            episodes).
+        env_id: the gymnasium id.
+        episodes: how many episodes.
+        seed: the reset seed of the first episode.
 
     Returns:
         The episode returns, a NumPy array.

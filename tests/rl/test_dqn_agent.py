@@ -222,6 +222,21 @@ def test_export_policy_serves_actions_and_q_values(tmp_path):
         assert actions.dtype == np.int64
 
 
+def test_learning_rate_zero_switches_learning_off():
+    # What a demo's guard-failure test relies on: updates run but change no
+    # weight (a positive rate on the same batch does change them).
+    frozen, learning = make_agent(learning_rate=0.0), make_agent(learning_rate=1e-2)
+    before = frozen.q_network.get_weights()
+    frozen.update(batch())
+    learning.update(batch())
+    for a, b in zip(before, frozen.q_network.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert any(
+        not np.array_equal(a, b)
+        for a, b in zip(before, learning.q_network.get_weights(), strict=True)
+    )
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [

@@ -171,6 +171,13 @@ def test_settings_validation():
         dqn_settings(train_freq=0)
     with pytest.raises(ValueError, match="`exploration_fraction`"):
         dqn_settings(exploration_fraction=1.5)
+    # A decaying rate reaches the agent as a schedule, so the settings check
+    # the rates: 0 switches learning off, a negative rate is refused.
+    assert dqn_settings(learning_rate=0.0, final_learning_rate=0.0)
+    with pytest.raises(ValueError, match="`learning_rate`"):
+        dqn_settings(learning_rate=-1e-3)
+    with pytest.raises(ValueError, match="`final_learning_rate`"):
+        dqn_settings(final_learning_rate=-1e-5)
     with pytest.raises(ValueError, match="`env_id`"):
         make_env("NoSuchEnv-v0")
 
@@ -192,6 +199,21 @@ def test_check_env_id_refuses_what_dqn_cannot_train_on(env_id, message):
 def test_check_env_id_accepts_classic_control_and_atari():
     for env_id in ("CartPole-v1", "Acrobot-v1", "ALE/Pong-v5"):
         assert check_env_id(env_id) == env_id
+
+
+def test_an_environment_missing_its_simulator_names_the_dependency(monkeypatch):
+    # LunarLander-v3 is registered but needs Box2D (gymnasium[box2d]): the
+    # error says so instead of calling the id unknown, installed or not.
+    import gymnasium
+
+    def make(env_id, **kwargs):
+        raise gymnasium.error.DependencyNotInstalled(
+            'Box2D is not installed, run `pip install "gymnasium[box2d]"`'
+        )
+
+    monkeypatch.setattr(gymnasium, "make", make)
+    with pytest.raises(ImportError, match="LunarLander-v3.*box2d"):
+        make_env("LunarLander-v3")
 
 
 def test_atari_preprocessing():

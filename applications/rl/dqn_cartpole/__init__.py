@@ -1,1 +1,2 @@
-"""DQN on CartPole-v1 (and Acrobot, MountainCar, Atari): 3 seeds, evaluation, export."""
+"""DQN on CartPole-v1 (and Acrobot, MountainCar, LunarLander, Atari): 3 seeds,
+evaluation, export."""
