@@ -60,7 +60,7 @@ def _outputs_and_gradients(layer, *args, **kwargs):
             tf.reduce_sum(o * rng.standard_normal(o.shape).astype("float32"))
             for o in outputs
         )
-    gradients = tape.gradient(loss, layer.cell.trainable_weights)
+    gradients = tape.gradient(loss, layer.trainable_weights)
     return outputs, gradients
 
 
@@ -168,7 +168,8 @@ def test_initial_state_with_leading_masked_steps(kind):
 
 
 @pytest.mark.parametrize("kind", LAYERS)
-def test_stateful_matches_the_cell_and_continues_the_sequence(kind):
+@pytest.mark.parametrize("training", [True, False], ids=["training", "inference"])
+def test_stateful_matches_the_cell_and_continues_the_sequence(kind, training):
     x, _ = _data(steps=2 * STEPS)
     layer, reference = _pair(kind, 4, stateful=True, return_sequences=True)
     layer(x[:, :STEPS])
@@ -178,7 +179,7 @@ def test_stateful_matches_the_cell_and_continues_the_sequence(kind):
     reference.reset_state()
     halves = []
     for chunk in (x[:, :STEPS], x[:, STEPS:]):
-        ours = layer(chunk)
+        ours = layer(chunk, training=training)
         np.testing.assert_allclose(ours, reference(chunk), atol=ATOL)
         halves.append(ours)
     whole = type(layer).from_config({**layer.get_config(), "stateful": False})
@@ -213,7 +214,8 @@ def test_length_known_only_at_run_time(kind, go_backwards):
 
 
 @pytest.mark.parametrize("kind", LAYERS)
-def test_bidirectional_with_mask_matches_the_cell(kind):
+@pytest.mark.parametrize("training", [True, False], ids=["training", "inference"])
+def test_bidirectional_with_mask_matches_the_cell(kind, training):
     x, mask = _data()
     layer, reference = _pair(kind, 4, return_sequences=True)
     ours = keras.layers.Bidirectional(layer)
@@ -222,7 +224,12 @@ def test_bidirectional_with_mask_matches_the_cell(kind):
     _randomize(ours)
     expected(x, mask=mask)
     expected.set_weights(ours.get_weights())
-    np.testing.assert_allclose(ours(x, mask=mask), expected(x, mask=mask), atol=ATOL)
+    outputs, gradients = _outputs_and_gradients(ours, x, mask=mask, training=training)
+    expected_outputs, expected_gradients = _outputs_and_gradients(
+        expected, x, mask=mask, training=training
+    )
+    _assert_same(outputs, expected_outputs)
+    _assert_same(gradients, expected_gradients)
     assert ours.backward_layer.go_backwards
 
 
