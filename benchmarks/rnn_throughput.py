@@ -75,7 +75,10 @@ def machine():
 
 def build(layer_class, args):
     inputs = keras.Input((args.timesteps, args.features))
-    features = layer_class(args.units, unroll=args.unroll)(inputs)
+    layer = layer_class(args.units, unroll=args.unroll)
+    if args.steps_per_iteration and hasattr(layer, "steps_per_iteration"):
+        layer.steps_per_iteration = args.steps_per_iteration
+    features = layer(inputs)
     model = keras.Model(inputs, keras.layers.Dense(10)(features))
     model.compile(
         optimizer=keras.optimizers.Adam(1e-3),
@@ -232,6 +235,12 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=21)
     parser.add_argument("--unroll", action="store_true", help="unroll both layers")
     parser.add_argument(
+        "--steps-per-iteration",
+        type=int,
+        default=None,
+        help="time steps per loop iteration of ours (default: the layer's, 8)",
+    )
+    parser.add_argument(
         "--jit-compile", action="store_true", help="compile both with XLA"
     )
     parser.add_argument(
@@ -259,7 +268,9 @@ def main(argv=None):
         f"{ours} against {reference}; shapes: batch {args.batch_size}, "
         f"{args.timesteps} steps x "
         f"{args.features} features, {args.units} units; unroll={args.unroll}, "
-        f"jit_compile={args.jit_compile}; {args.repeats} repetitions of "
+        f"jit_compile={args.jit_compile}, steps per iteration (ours) "
+        f"{args.steps_per_iteration or LAYERS[args.layer][0].steps_per_iteration}; "
+        f"{args.repeats} repetitions of "
         f"{args.sequences} sequences"
     )
     print(

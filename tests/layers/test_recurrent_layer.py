@@ -17,7 +17,7 @@ import pytest
 import tensorflow as tf
 
 from kerastoolkit.layers import LSTM, SimpleRNN
-from kerastoolkit.testing import run_layer_checks
+from kerastoolkit.testing import check_saved_model_export
 
 ATOL = 1e-5
 STEPS = 11
@@ -100,11 +100,20 @@ OPTIONS = {
 }
 
 
+# 11 steps: 3 before the loop and 2 iterations of 4 (every option); 1 per
+# iteration, or all 11 unrolled (more per iteration than there are steps), for
+# the options that change what the loop carries.
+CASES = [(4, options) for options in OPTIONS] + [
+    (per_iteration, options)
+    for per_iteration in (1, 16)
+    for options in ("sequences_states", "masked_backwards", "masked_last")
+]
+
+
 @pytest.mark.parametrize("kind", LAYERS)
-# 11 steps: 1 per iteration; 3 before the loop and 2 iterations of 4; or all
-# 11 unrolled (more per iteration than there are steps).
-@pytest.mark.parametrize("per_iteration", [1, 4, 16])
-@pytest.mark.parametrize("options", OPTIONS)
+@pytest.mark.parametrize(
+    "per_iteration, options", CASES, ids=[f"{p}-{o}" for p, o in CASES]
+)
 @pytest.mark.parametrize("training", [True, False], ids=["training", "inference"])
 def test_fast_loop_matches_the_cell_step_by_step(
     kind, per_iteration, options, training
@@ -243,4 +252,4 @@ def test_saved_model_of_a_known_length_with_masking(tmp_path):
     model = keras.Sequential(
         [keras.Input((STEPS, 2)), keras.layers.Masking(0.0), layer]
     )
-    run_layer_checks(model, x, tmp_path)
+    check_saved_model_export(model, x, tmp_path)
