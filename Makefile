@@ -19,7 +19,7 @@ demo: install
 	$(PY) -m applications suite
 
 test: install lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check kerastoolkit applications tests benchmarks

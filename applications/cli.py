@@ -26,7 +26,7 @@ from applications import runner, suite
 USAGE = (
     "usage: python -m applications [list | run NAME [--quick] [--fresh] [--tf_log] "
     "[--debug] [--FIELD VALUE ...] | suite [--full] [--tf_log] [--debug] "
-    "[NAME ...] | results [--check]]"
+    "[NAME ...] | results [add RUN_DIR [--note TEXT] | --write | --check]]"
 )
 
 # What TensorFlow's C++ logging (absl) writes, "I0000 00:00:1796083503.366892
@@ -147,7 +147,9 @@ def config_arguments(parser, config_cls):
         parser.add_argument(
             f"--{field.name}",
             type=_parser_for(hints[field.name]),
-            default=None,
+            # Only the options given reach the config: `--max_vocab none`
+            # sets None, an option left out keeps the preset's value.
+            default=argparse.SUPPRESS,
             metavar=field.name.upper(),
             # argparse formats help with %: a literal "99%" must be doubled.
             help=text.strip().replace("%", "%%"),
@@ -246,9 +248,13 @@ def _dispatch(argv):
     if command == "suite":
         return suite_main(rest)
     if command == "results":
+        # `results add` builds configs, which import the library and so
+        # TensorFlow: as quietly as a run.
+        configure_tensorflow_logging("--tf_log" in rest)
+        import_quietly("tensorflow", "--tf_log" in rest)
         from applications import results
 
-        return results.main(rest)
+        return results.main([a for a in rest if a != "--tf_log"])
     if command == "run" and rest and not rest[0].startswith("-"):
         if rest[0] not in runner.discover():
             raise runner.ConfigError(
@@ -274,7 +280,10 @@ def readable_error(error):
     from kerastoolkit.datasets import DatasetNotFoundError
     from kerastoolkit.export import CorruptSavedModelError
     from kerastoolkit.export.health_check import UnhealthyExportError
-    from kerastoolkit.training import CorruptCheckpointError
+    from kerastoolkit.training import (
+        CorruptCheckpointError,
+        IncompatibleCheckpointError,
+    )
 
     if isinstance(error, DatasetNotFoundError):
         lines = str(error).splitlines()
@@ -289,12 +298,27 @@ def readable_error(error):
         ]
         if hints:
             fix += "; or " + "; or ".join(hints)
-        return f"error: {lines[0]}\n{fix}", 1
+        first = lines[0]
+        if first.endswith(" in:"):
+            # The places searched follow as "  - place" lines, up to the hints.
+            places = []
+            for line in lines[1:]:
+                if not line.startswith("  - "):
+                    break
+                places.append(line[4:])
+            first = f"{first} {'; '.join(places)}"
+        return f"error: {first}\n{fix}", 1
     if isinstance(error, CorruptCheckpointError | CorruptSavedModelError):
         first = str(error).strip().splitlines()[0]
         return (
             f"error: {first}\nfix: delete the damaged file, or run again with "
             "--fresh to start over",
+            1,
+        )
+    if isinstance(error, IncompatibleCheckpointError):
+        first = str(error).strip().splitlines()[0]
+        return (
+            f"error: {first}\nfix: run again with --fresh to start over",
             1,
         )
     if isinstance(error, LearningGuardError | UnhealthyExportError):

@@ -162,7 +162,7 @@ def make_config(name, quick=False, overrides=None):
         ConfigError: for an unknown field or a bad value, naming it.
     """
     config_cls = demo_module(name, "config").Config
-    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    overrides = dict(overrides or {})
     unknown = set(overrides) - {f.name for f in dataclasses.fields(config_cls)}
     if unknown:
         raise ConfigError(f"{name}: unknown config fields {sorted(unknown)}.")

@@ -26,16 +26,27 @@ Prints per seed and medians, and the ratios ours / SB3.
 Goal: equal or better return in no more wall time.
 
     python benchmarks/dqn_vs_sb3.py [--seeds 0 1 2] [--steps 50000]
-        [--eval-episodes 100] [--threads 1] [--json PATH]
+        [--eval-episodes 100] [--threads 1] [--json PATH] [--record [RESULTS_DIR]]
+
+`--record` writes the run's record (command, commit, packages, machine, load
+during the run, every seed's figures) into `results/benchmarks/dqn_vs_sb3.json`,
+from which the README's sentence is rendered
+(`python -m applications results --write`).
 """
 
 import argparse
 import json
 import os
 import statistics
+import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# This checkout's `applications` (run records), not an installed copy.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from applications.results import RESULTS_DIR, BenchmarkRun
 
 ZOO = {
     "learning_rate": 2.3e-3,
@@ -49,6 +60,15 @@ ZOO = {
     "exploration_fraction": 0.16,
     "exploration_final_eps": 0.04,
 }
+
+
+def _version(package):
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "(version unknown)"
 
 
 def evaluate(choose_action, episodes, seed):
@@ -119,6 +139,15 @@ def main(argv=None):
     parser.add_argument("--eval-episodes", type=int, default=100)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", default=None, help="also write the results here")
+    parser.add_argument(
+        "--record",
+        nargs="?",
+        const=str(RESULTS_DIR),
+        metavar="RESULTS_DIR",
+        help="write the run record into RESULTS_DIR/benchmarks/dqn_vs_sb3.json "
+        "(default RESULTS_DIR: the checkout's results/)",
+    )
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
 
     import tensorflow as tf
@@ -135,15 +164,17 @@ def main(argv=None):
         flush=True,
     )
     results = {"sb3": [], "ours": []}
-    for seed in args.seeds:
-        for name, run in (("sb3", run_sb3), ("ours", run_ours)):
-            result = run(seed, args.steps, args.eval_episodes)
-            results[name].append(result)
-            print(
-                f"seed {seed}  {name:>4}: wall {result['wall_s']:7.1f} s  cpu "
-                f"{result['cpu_s']:7.1f} s  eval return {result['eval_return']:6.1f}",
-                flush=True,
-            )
+    with BenchmarkRun("dqn_vs_sb3", argv) as timing:
+        for seed in args.seeds:
+            for name, run in (("sb3", run_sb3), ("ours", run_ours)):
+                result = run(seed, args.steps, args.eval_episodes)
+                results[name].append(result)
+                print(
+                    f"seed {seed}  {name:>4}: wall {result['wall_s']:7.1f} s  cpu "
+                    f"{result['cpu_s']:7.1f} s  eval return "
+                    f"{result['eval_return']:6.1f}",
+                    flush=True,
+                )
     medians = {
         name: {
             key: statistics.median(r[key] for r in runs)
@@ -176,6 +207,23 @@ def main(argv=None):
                 file,
                 indent=2,
             )
+    if args.record:
+        names = {"wall_seconds": "wall_s", "cpu_seconds": "cpu_s"}
+        names["eval_return"] = "eval_return"
+        timing.write(
+            args.record,
+            ours="kerastoolkit.rl DQN (train_dqn, XLA update)",
+            reference=f"Stable-Baselines3 {_version('stable-baselines3')} DQN",
+            # One pair per seed, in --seeds order.
+            repetitions={
+                side: {
+                    figure: [r[key] for r in results[name]]
+                    for figure, key in names.items()
+                }
+                for side, name in (("ours", "ours"), ("reference", "sb3"))
+            },
+            details={"arguments": vars(args), "zoo_settings": ZOO},
+        )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,12 @@ The goal: the closed form within 2x of scikit-learn's time at equal
 likelihood.
 
     python benchmarks/ppca_fit.py [--latent-dim 20] [--repeats 5] [--json PATH]
+        [--record [RESULTS_DIR]]
+
+`--record` writes the run's record (command, commit, packages, machine, load
+during the run, every repetition's times) into
+`results/benchmarks/ppca_fit.json`, from which the README's sentence is
+rendered (`python -m applications results --write`).
 """
 
 import argparse
@@ -16,7 +22,12 @@ import json
 import os
 import platform
 import statistics
+import sys
 import time
+from pathlib import Path
+
+# This checkout's `applications` (run records), not an installed copy.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import keras
 import numpy as np
@@ -24,6 +35,7 @@ import sklearn
 import tensorflow as tf
 from sklearn.decomposition import PCA
 
+from applications.results import RESULTS_DIR, BenchmarkRun
 from kerastoolkit.datasets import fashion_mnist
 from kerastoolkit.models.probabilistic_pca import ProbabilisticPCA
 
@@ -239,12 +251,43 @@ def main(argv=None):
     parser.add_argument("--train-size", type=int, default=0, help="0 = all 60,000")
     parser.add_argument("--data-dir", default="")
     parser.add_argument("--json", default="", help="also write the result here")
+    parser.add_argument(
+        "--record",
+        nargs="?",
+        const=str(RESULTS_DIR),
+        metavar="RESULTS_DIR",
+        help="write the run record into RESULTS_DIR/benchmarks/ppca_fit.json "
+        "(default RESULTS_DIR: the checkout's results/)",
+    )
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
-    result = run(args)
+    with BenchmarkRun("ppca_fit", argv) as timing:
+        result = run(args)
     print_table(result)
     if args.json:
         with open(args.json, "w") as out:
             json.dump(result, out, indent=2)
+    if args.record:
+        reference, closed_form = result["rows"][:2]
+        timing.write(
+            args.record,
+            ours=closed_form["method"],
+            reference=reference["method"],
+            # Interleaved rounds: the i-th times of both were measured together.
+            repetitions={
+                "ours": {"fit_seconds": closed_form["seconds"]},
+                "reference": {"fit_seconds": reference["seconds"]},
+            },
+            details={
+                "arguments": vars(args),
+                "data": result["data"],
+                "latent_dim": result["latent_dim"],
+                "relative_log_likelihood_difference": closed_form[
+                    "relative_ll_difference"
+                ],
+                "rows": result["rows"],
+            },
+        )
     return result
 
 

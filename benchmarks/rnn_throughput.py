@@ -9,9 +9,14 @@ with the same initial weights, trained with `model.fit` on the same random data
 First both train `--loss-epochs` epochs from the same weights on the same
 batches (unshuffled): their loss curves must agree to `--loss-rtol` (relative),
 which checks that the faster loop computes the same training; these epochs are
-also the warm-up (tracing). Then the two are timed in turns, one training epoch
-and one `predict` pass over the same sequences at a time, for `--repeats`
-repetitions, so that both see the same machine load. Printed: the machine and
+also the warm-up (tracing). Where training itself is chaotic, rounding
+differences grow and the curves part even between two Keras runs: with
+`--layer simple_rnn` over 200 steps of 256 units, Keras against itself with
+weights perturbed by 1e-7 (relative) differs by 3e-3 after two epochs.
+
+Then the two are timed in turns, one training epoch and one `predict` pass
+over the same sequences at a time, for `--repeats` repetitions, so that both
+see the same machine load. Printed: the machine and
 its load average before and after, the loss curves, and for training and for
 inference the median and min-max sequences per second, the ratio of the
 medians, ours / reference (kerastoolkit / keras: above 1 means ours is
@@ -28,6 +33,12 @@ Usage:
     python benchmarks/rnn_throughput.py --layer simple_rnn
     python benchmarks/rnn_throughput.py --features 32 --timesteps 100
     python benchmarks/rnn_throughput.py --unroll --jit-compile --json out.json
+    python benchmarks/rnn_throughput.py --record   # results/benchmarks/*.json
+
+`--record` writes the run's record (command, commit, packages, machine, load
+during the run, every repetition's figures of training and of inference), from
+which the README's sentence is rendered (`python -m applications results
+--write`); it records the LSTM comparison, the one the README quotes.
 """
 
 import argparse
@@ -39,15 +50,18 @@ import sys
 import time
 from pathlib import Path
 
+# This checkout's `kerastoolkit` and `applications` (run records), before any
+# installed copy (an editable install may point at another checkout): the code
+# measured is the code next to this file.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import keras
 import numpy as np
 import tensorflow as tf
 
-# The toolkit of this checkout, before any installed copy (an editable install
-# may point at another checkout): the code measured is the code next to this file.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import kerastoolkit  # noqa: E402
-from kerastoolkit.layers import LSTM, SimpleRNN  # noqa: E402
+import kerastoolkit
+from applications.results import RESULTS_DIR, BenchmarkRun
+from kerastoolkit.layers import LSTM, SimpleRNN
 
 # --layer: (ours, the reference).
 LAYERS = {
@@ -257,9 +271,24 @@ def main(argv=None):
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument(
+        "--record",
+        nargs="?",
+        const=str(RESULTS_DIR),
+        metavar="RESULTS_DIR",
+        help="write the run record into RESULTS_DIR/benchmarks/rnn_throughput.json "
+        "(default RESULTS_DIR: the checkout's results/); LSTM only",
+    )
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
+    if args.record and args.layer != "lstm":
+        parser.error(
+            "--record records the LSTM comparison (the README's sentence), "
+            f"got --layer {args.layer}"
+        )
 
-    results = measure_all(args)
+    with BenchmarkRun("rnn_throughput", argv) as run:
+        results = measure_all(args)
     worst, agree = loss_agreement(results["losses"], args.loss_rtol)
     ours, reference = names(args)
     print(f"machine: {machine()}")
@@ -325,6 +354,38 @@ def main(argv=None):
                 out,
                 indent=2,
             )
+    if args.record:
+        kinds = {"training": "", "inference": "inference_"}
+        run.write(
+            args.record,
+            ours=ours,
+            reference=reference,
+            repetitions={
+                side: {
+                    f"{prefix}{unit}": results[key][kind][name]
+                    for kind, prefix in kinds.items()
+                    for unit, key in (
+                        ("sequences_per_second", "rates"),
+                        ("sequences_per_cpu_second", "cpu_rates"),
+                    )
+                }
+                for side, name in (("ours", ours), ("reference", reference))
+            },
+            details={
+                "arguments": vars(args),
+                "machine": machine(),
+                "kerastoolkit": str(Path(kerastoolkit.__file__).parent),
+                "ratio_of_medians": summary["training"]["ratio"],
+                "median_of_paired_ratios": summary["training"]["paired_ratio"],
+                "cpu_ratio": summary["training"]["cpu_ratio"],
+                "ratios": summary,
+                "losses": results["losses"],
+                "loss_curves_agree": agree,
+                "loss_largest_relative_difference": worst,
+                "load_average_before": results["load_average_before"],
+                "load_average_after": results["load_average_after"],
+            },
+        )
     return summary["training"]["ratio"]
 
 

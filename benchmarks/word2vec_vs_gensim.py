@@ -16,6 +16,12 @@ Goal: quality within 0.03 Spearman of gensim, at least half its throughput.
     python benchmarks/word2vec_vs_gensim.py [--runs 5] [--threads 2]
         [--epochs 5] [--architecture skipgram] [--sentences-per-batch N]
         [--pairs-per-update N] [--max-sentences N] [--json PATH]
+        [--record [RESULTS_DIR]]
+
+`--record` writes the run's record (command, commit, packages, machine, load
+during the run, every run's figures) into
+`results/benchmarks/word2vec_vs_gensim.json`, from which the README's sentence
+is rendered (`python -m applications results --write`).
 """
 
 import argparse
@@ -27,6 +33,12 @@ import statistics
 import sys
 import tempfile
 from pathlib import Path
+
+# The demo's corpus, training and evaluation, and the run records: this
+# checkout's `applications`, not an installed copy.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from applications.results import RESULTS_DIR, BenchmarkRun
 
 FIGURES = ("wordsim353_spearman", "simlex999_spearman", "analogy_accuracy")
 
@@ -49,7 +61,7 @@ def _load():
         return "unknown"
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
@@ -59,7 +71,16 @@ def main():
     parser.add_argument("--pairs-per-update", type=int, default=None)
     parser.add_argument("--max-sentences", type=int, default=None)
     parser.add_argument("--json", default=None)
-    args = parser.parse_args()
+    parser.add_argument(
+        "--record",
+        nargs="?",
+        const=str(RESULTS_DIR),
+        metavar="RESULTS_DIR",
+        help="write the run record into RESULTS_DIR/benchmarks/"
+        "word2vec_vs_gensim.json (default RESULTS_DIR: the checkout's results/)",
+    )
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parser.parse_args(argv)
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
@@ -70,8 +91,6 @@ def main():
     import gensim
     import keras
 
-    # The corpus, training and evaluation are the demo's: import it from the root.
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from applications.nlp.word2vec.config import Config
     from applications.nlp.word2vec.train import (
         evaluate,
@@ -89,7 +108,8 @@ def main():
         f"load average {_load()}"
     )
     rows = []
-    with tempfile.TemporaryDirectory() as scratch:
+    timing = BenchmarkRun("word2vec_vs_gensim", argv)
+    with timing, tempfile.TemporaryDirectory() as scratch:
         for run in range(-1, args.runs):
             # Run -1 is the warm-up (tracing, caches), on a slice, not counted.
             corpus = sentences[:2000] if run < 0 else sentences
@@ -175,6 +195,23 @@ def main():
                 handle,
                 indent=2,
             )
+    if args.record:
+        compared = [*FIGURES, "words_per_second", "words_per_cpu_second"]
+        timing.write(
+            args.record,
+            ours=f"kerastoolkit Word2Vec ({args.architecture}, Keras fit)",
+            reference=f"gensim {gensim.__version__} Word2Vec ({args.architecture})",
+            # One pair per run (seeds 0, 1, ...): both trained in the same run.
+            repetitions={
+                "ours": {k: [r[k] for r in rows] for k in compared},
+                "reference": {k: [r[f"gensim_{k}"] for r in rows] for k in compared},
+            },
+            details={
+                "arguments": vars(args),
+                "sentences": len(sentences),
+                "corpus_words": corpus_words,
+            },
+        )
 
 
 if __name__ == "__main__":

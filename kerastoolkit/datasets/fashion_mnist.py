@@ -36,6 +36,9 @@ CLASS_NAMES = (
 
 SPLITS = ("train", "test")
 
+SPLIT_SIZES = {"train": 60000, "test": 10000}
+"""Images in each split."""
+
 DEBIAN_DIR = "/usr/share/datasets/fashion-mnist"
 """Where `apt-get install dataset-fashion-mnist` puts the idx files."""
 

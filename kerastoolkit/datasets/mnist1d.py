@@ -18,6 +18,9 @@ from kerastoolkit.datasets import data_location
 
 NUM_CLASSES = 10
 
+SPLIT_SIZES = {"train": 4000, "test": 1000}
+"""Signals in each split."""
+
 
 def _import_mnist1d_data():
     try:

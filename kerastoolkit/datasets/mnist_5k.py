@@ -13,6 +13,9 @@ from kerastoolkit.datasets import data_location
 
 NUM_CLASSES = 10
 
+PER_CLASS = 500
+"""Images of each digit."""
+
 
 @functools.lru_cache(maxsize=1)
 def _read():

@@ -17,6 +17,9 @@ from kerastoolkit.datasets import data_location
 SPLITS = ("train", "val", "test")
 LANGUAGES = ("en", "de")
 
+SPLIT_SIZES = {"train": 29000, "val": 1014, "test": 1000}
+"""Sentence pairs in each split."""
+
 _FILE_STEMS = {"train": "train", "val": "val", "test": "test_2016_flickr"}
 # multi30k/dataset@a3d2e0d data/task1/raw/.
 _URL = "https://raw.githubusercontent.com/multi30k/dataset/master/data/task1/raw/"

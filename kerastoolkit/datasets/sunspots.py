@@ -8,6 +8,9 @@ import numpy as np
 
 from kerastoolkit.datasets import data_location
 
+NUM_YEARS = 309
+"""Years in the series, 1700-2008."""
+
 
 def load_data():
     """Loads the yearly sunspot series as NumPy arrays.

@@ -7,8 +7,27 @@
   validates the endpoints passed to `export_saved_model`.
 - `record_serving_examples`, `load_serving_examples`: the example requests and
   answers stored in a version's `assets.extra/serving_examples/`.
+- `checked_endpoint` and the `check_*` graph checks (`input_checks`): serving
+  signatures that refuse a bad request by name.
+- `check_export_health` / `export_health_problems` (`UnhealthyExportError`):
+  finite weights and finite example answers before an export is published;
+  `publish_version` / `staged_versions`: race-safe publishing of staged exports.
 """
 
+from kerastoolkit.export.health_check import (
+    UnhealthyExportError,
+    check_export_health,
+    export_health_problems,
+)
+from kerastoolkit.export.input_checks import (
+    check_finite,
+    check_length,
+    check_range,
+    check_shape,
+    check_size,
+    checked_endpoint,
+)
+from kerastoolkit.export.publishing import publish_version, staged_versions
 from kerastoolkit.export.saved_model import export_saved_model, next_version
 from kerastoolkit.export.saved_model_checks import (
     CorruptSavedModelError,
@@ -23,8 +42,19 @@ from kerastoolkit.export.serving_examples import (
 
 __all__ = [
     "CorruptSavedModelError",
+    "UnhealthyExportError",
     "check_endpoints",
+    "check_export_health",
+    "check_finite",
+    "check_length",
+    "check_range",
     "check_saved_model_dir",
+    "check_shape",
+    "check_size",
+    "checked_endpoint",
+    "export_health_problems",
+    "publish_version",
+    "staged_versions",
     "export_saved_model",
     "load_saved_model",
     "load_serving_examples",

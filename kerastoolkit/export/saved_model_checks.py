@@ -4,7 +4,10 @@
 endpoint spec fails with a message naming it instead of deep inside
 `keras.export.ExportArchive`. `load_saved_model` checks a version directory's
 files before handing it to `tf.saved_model.load`, so a truncated copy (no
-`saved_model.pb`, no `variables/`) is reported as such.
+`saved_model.pb`, no `variables/`) is reported as such, and when loading
+fails it reads each file back to name the damaged one (a truncated
+`variables.data-*` otherwise surfaces as a bare `IndexError: Read less bytes
+than requested`).
 """
 
 import re
@@ -95,6 +98,56 @@ def check_saved_model_dir(export_dir):
         )
 
 
+def _damaged_file(export_dir):
+    """Names the first file of a SavedModel that does not read back, or None.
+
+    Reads `saved_model.pb` as a protocol buffer, then the variables' index,
+    then every variable from the data shards (whose checksums TensorFlow
+    verifies). Called only after loading failed, so the cost of reading the
+    variables twice is paid only then.
+    """
+    import tensorflow as tf
+    from google.protobuf.message import DecodeError
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    path = Path(export_dir)
+    try:
+        graph = saved_model_pb2.SavedModel.FromString(
+            (path / "saved_model.pb").read_bytes()
+        )
+    except DecodeError:
+        return "saved_model.pb cannot be parsed (truncated or garbled)"
+    if not graph.meta_graphs:
+        return "saved_model.pb holds no MetaGraph (empty or truncated)"
+    prefix = path / "variables" / "variables"
+    try:
+        reader = tf.train.load_checkpoint(str(prefix))
+    except Exception as error:  # noqa: BLE001 - any failure names the file
+        return (
+            "variables/variables.index cannot be read (truncated or garbled: "
+            f"{_first_line(error)})"
+        )
+    for key in sorted(reader.get_variable_to_dtype_map()):
+        try:
+            reader.get_tensor(key)
+        except Exception as error:  # noqa: BLE001 - any failure names the file
+            shards = sorted(
+                f"variables/{shard.name}"
+                for shard in prefix.parent.glob("variables.data-*-of-*")
+            )
+            return (
+                f"{' or '.join(shards)} is truncated or garbled (reading {key!r}: "
+                f"{_first_line(error)})"
+            )
+    return None
+
+
+def _first_line(error):
+    text = getattr(error, "message", None) or str(error)
+    lines = text.strip().splitlines()
+    return f"{type(error).__name__}: {lines[0] if lines else ''}"
+
+
 def load_saved_model(export_dir):
     """Loads a SavedModel with `tf.saved_model.load`, after checking its files.
 
@@ -106,15 +159,21 @@ def load_saved_model(export_dir):
 
     Raises:
         FileNotFoundError: if `export_dir` does not exist.
-        CorruptSavedModelError: if files are missing or cannot be parsed.
+        CorruptSavedModelError: if files are missing, or loading fails and a
+            file does not read back (truncated or garbled `saved_model.pb`,
+            `variables.index` or `variables.data-*`); the message names the
+            file. A failure with every file intact (e.g. an op that needs
+            `import tensorflow_text`) is raised as it is.
     """
     import tensorflow as tf
 
     check_saved_model_dir(export_dir)
     try:
         return tf.saved_model.load(str(export_dir))
-    except (OSError, ValueError, tf.errors.OpError) as error:
+    except Exception as error:
+        damaged = _damaged_file(export_dir)
+        if damaged is None:
+            raise
         raise CorruptSavedModelError(
-            f"`export_dir` {export_dir} could not be loaded as a SavedModel "
-            f"({type(error).__name__}: {str(error).splitlines()[0]})."
+            f"`export_dir` {export_dir} is damaged: {damaged}."
         ) from error

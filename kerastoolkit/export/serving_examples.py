@@ -54,7 +54,7 @@ def _argument_names(function, specs, count):
     # A signature's arguments are named after named TensorSpecs, else after the
     # Python function's parameters; a Keras model's are args_0, args_0_1, ...
     # in order (served positionally, None here).
-    specs = list(specs or [])
+    specs = keras.tree.flatten(list(specs or []))
     if len(specs) != count:
         return None
     parameters = []

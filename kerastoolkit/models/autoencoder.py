@@ -280,15 +280,29 @@ class Autoencoder(keras.Model):
         return self.decoder(z, training=False)
 
     def serving_endpoints(self):
-        """Named SavedModel signatures `encode(inputs)` and `decode(latent)`.
+        """Named SavedModel signatures, for `kerastoolkit.export.export_saved_model`.
+
+        - `serve(inputs)`: `{"reconstruction": g(f(x))}` (no corruption);
+        - `encode(inputs)`: `{"code": f(x)}`;
+        - `decode(latent)`: `{"decoded": g(z)}`.
+
+        Inputs of another rank or size, or with NaN or infinite values, fail
+        with `InvalidArgumentError` naming the input.
 
         Returns:
-            A dict from endpoint name to `(function, input_signature)`, for
-            `kerastoolkit.export.export_saved_model(..., endpoints=...)`.
+            A dict from endpoint name to `(function, input_signature)`.
         """
+        inputs = endpoint_signature(self.encoder, "inputs")
         return {
-            "encode": (self.encode, endpoint_signature(self.encoder)),
-            "decode": (self.decode, endpoint_signature(self.decoder)),
+            "serve": (
+                lambda inputs: {"reconstruction": self(inputs, training=False)},
+                inputs,
+            ),
+            "encode": (lambda inputs: {"code": self.encode(inputs)}, inputs),
+            "decode": (
+                lambda latent: {"decoded": self.decode(latent)},
+                endpoint_signature(self.decoder, "latent"),
+            ),
         }
 
     def get_config(self):
@@ -309,11 +323,15 @@ class Autoencoder(keras.Model):
         return cls(**config)
 
 
-def endpoint_signature(model):
+def endpoint_signature(model, name):
     """The input signature of a single-input functional `model`, any batch size.
+
+    Args:
+        model: a functional model with one input.
+        name: the signature argument's name, for clients (e.g. "inputs").
 
     Returns:
         A one-element list of `keras.InputSpec`, as endpoints take it.
     """
     (spec,) = model.inputs
-    return [keras.InputSpec(shape=(None, *spec.shape[1:]), dtype=spec.dtype)]
+    return [keras.InputSpec(shape=(None, *spec.shape[1:]), dtype=spec.dtype, name=name)]

@@ -52,7 +52,8 @@ class CharLanguageModel(keras.Model):
     `softmax(logits / temperature)` by inverting its CDF at a uniform
     number, so the noise (or a seed) fixes the text. `serving_endpoints()`
     exports `generate(prompt, length, temperature, seed)`: string in,
-    string out, with the vocabulary in the graph.
+    string out, with the vocabulary in the graph and `length` capped at
+    `max_length`.
 
     Args:
         vocabulary: the characters, a string or a sequence of 1-char strings.
@@ -321,30 +322,47 @@ class CharLanguageModel(keras.Model):
         ids = self.generate(self.encode(prompt)[None], length, temperature, seed)
         return self.decode(ops.convert_to_numpy(ids)[0])
 
-    def serving_endpoints(self):
+    def serving_endpoints(self, max_length=10_000):
         """Named SavedModel signatures, for `kerastoolkit.export.export_saved_model`.
 
         - `generate(prompt, length, temperature, seed)`: `prompt` a string
           scalar (an empty one starts from a newline), `length` and `seed`
-          int32 scalars, `temperature` a float32 scalar; returns the
-          `length` new characters as a string scalar. The character <-> id
-          tables travel inside the graph and the loop is a graph loop, so
-          serving needs TensorFlow only.
+          int32 scalars, `temperature` a finite float32 scalar; returns
+          `{"text": ...}`, the `length` new characters as a string scalar.
+          `length` must be in `[1, max_length]`: generation is one graph
+          step per character, so the cap bounds the time one request holds
+          the server. The character <-> id tables travel inside the graph and
+          the loop is a graph loop, so serving needs TensorFlow only.
+        - `serve(ids)`: int32 ids `(batch, timesteps)` in `[0, V]` to
+          `{"logits": (batch, timesteps, V + 1)}`.
+
+        A request outside these ranges fails with `InvalidArgumentError`
+        naming the input (`kerastoolkit.export.input_checks`).
 
         Keras has no string ops and no tensor-seeded random numbers, so this
         one function is written with `tf.strings` and
         `tf.random.stateless_uniform` (the draws `keras.random.uniform` makes
         for an integer seed), as export code is.
 
+        Args:
+            max_length: positive integer, the most characters one `generate`
+                request may ask for.
+
         Returns:
             A dict from endpoint name to `(function, input_signature)`.
         """
         import tensorflow as tf
 
+        from kerastoolkit.export import input_checks
+
+        max_length = argument_checks.positive_int("max_length", max_length)
         if not self.built:
             self.build((None, None))
 
         def generate(prompt, length, temperature, seed):
+            length = input_checks.check_size(
+                "length", length, 1, max_length, "max_length"
+            )
             prompt = tf.where(tf.strings.length(prompt) > 0, prompt, "\n")
             characters = tf.strings.unicode_split(prompt, "UTF-8")
             ids = tf.cast(self.char_to_id(characters), "int32")[None, :]
@@ -352,7 +370,14 @@ class CharLanguageModel(keras.Model):
                 (1, length), seed=tf.stack([seed, 0]), dtype=self.compute_dtype
             )
             drawn = self.generate_from_noise(ids, noise, temperature)
-            return tf.strings.reduce_join(self.id_to_char(tf.cast(drawn[0], "int64")))
+            text = tf.strings.reduce_join(self.id_to_char(tf.cast(drawn[0], "int64")))
+            return {"text": text}
+
+        def logits(ids):
+            ids = input_checks.check_range(
+                "ids", ids, 0, self.num_classes - 1, "character ids"
+            )
+            return {"logits": self(ids, training=False)}
 
         signature = [
             tf.TensorSpec((), tf.string, name="prompt"),
@@ -360,7 +385,10 @@ class CharLanguageModel(keras.Model):
             tf.TensorSpec((), tf.float32, name="temperature"),
             tf.TensorSpec((), tf.int32, name="seed"),
         ]
-        return {"generate": (generate, signature)}
+        return {
+            "serve": (logits, [tf.TensorSpec((None, None), tf.int32, name="ids")]),
+            "generate": (generate, signature),
+        }
 
     def get_config(self):
         config = super().get_config()

@@ -377,19 +377,33 @@ class CycleGAN(AdversarialModel):
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
     def serving_endpoints(self):
-        """`translate_x_to_y(images)` and `translate_y_to_x(images)` signatures.
+        """Named SavedModel signatures, for `kerastoolkit.export.export_saved_model`.
+
+        - `translate_x_to_y(images)`: `{"translated": G(images)}`;
+        - `translate_y_to_x(images)`: `{"translated": F(images)}`;
+        - `serve(images)`: the same as `translate_x_to_y` (the model's call).
+
+        Images of another rank or size, or with NaN or infinite values, fail
+        with `InvalidArgumentError` naming `images`.
 
         Returns:
             A dict from endpoint name to `(function, input_signature)`.
         """
+
+        def images(generator):
+            shape = (None, *generator.inputs[0].shape[1:])
+            return [tf.TensorSpec(shape, generator.inputs[0].dtype, name="images")]
+
+        x_to_y = (
+            lambda images: {"translated": self.translate_x_to_y(images)},
+            images(self.generator_g),
+        )
         return {
-            "translate_x_to_y": (
-                self.translate_x_to_y,
-                [tf.TensorSpec((None, *self.generator_g.inputs[0].shape[1:]))],
-            ),
+            "serve": x_to_y,
+            "translate_x_to_y": x_to_y,
             "translate_y_to_x": (
-                self.translate_y_to_x,
-                [tf.TensorSpec((None, *self.generator_f.inputs[0].shape[1:]))],
+                lambda images: {"translated": self.translate_y_to_x(images)},
+                images(self.generator_f),
             ),
         }
 

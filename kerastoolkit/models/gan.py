@@ -366,50 +366,70 @@ class GAN(AdversarialModel):
             self.gradient_penalty_tracker.update_state(penalty)
         return {metric.name: metric.result() for metric in self.metrics}
 
-    def serving_endpoints(self):
+    def serving_endpoints(self, max_samples=1024):
         """Named SavedModel signatures, for `kerastoolkit.export.export_saved_model`.
 
-        Images come out as float32 in the generator's range (`[0, 1]` for the
-        sigmoid output of `dcgan_generator`).
+        Images come out as `{"images": ...}`, float32 in the generator's range
+        (`[0, 1]` for the sigmoid output of `dcgan_generator`).
 
-        - `generate_from_noise(noise)` (conditional: `(noise, labels)`): the
-          images for the caller's noise `(n, latent_dim)` float32 (and
-          `(n,)` int32 labels);
+        - `serve(noise)` (conditional: `(noise, labels)`), also exported as
+          `generate_from_noise`: the images for the caller's noise `(n,
+          latent_dim)` float32 (and `(n,)` int32 labels in
+          `[0, num_classes - 1]`);
         - `generate(seed, n)`: two int32 scalars; draws `n` noise vectors
           with `tf.random.stateless_normal(seed=[seed, 0])`, so the same seed
           gives the same images, in any process (conditional: labels
-          `0, 1, ..., num_classes - 1` repeated).
+          `0, 1, ..., num_classes - 1` repeated). `n` must be in
+          `[1, max_samples]`, which bounds the work one request asks for.
+
+        A request outside these ranges, or noise with NaN or infinite values,
+        fails with `InvalidArgumentError` naming the input
+        (`kerastoolkit.export.input_checks`).
+
+        Args:
+            max_samples: positive integer, the most images one `generate`
+                request may ask for.
 
         Returns:
             A dict from endpoint name to `(function, input_signature)`.
         """
+        from kerastoolkit.export import input_checks
+
+        max_samples = positive_int("max_samples", max_samples)
         dtype = self.compute_dtype
-        noise_spec = tf.TensorSpec((None, self.latent_dim), dtype)
-        label_spec = tf.TensorSpec((None,), "int32")
-        scalar = tf.TensorSpec((), "int32")
+        noise_spec = tf.TensorSpec((None, self.latent_dim), dtype, name="noise")
+        label_spec = tf.TensorSpec((None,), "int32", name="labels")
         num_classes = self.num_classes
 
         def generate(seed, n):
+            n = input_checks.check_size("n", n, 1, max_samples, "max_samples")
             # Stateless: serving keeps no random state between requests.
             noise = tf.random.stateless_normal(
                 tf.stack([n, self.latent_dim]), seed=tf.stack([seed, 0]), dtype=dtype
             )
             if num_classes is None:
-                return self.generator(noise, training=False)
+                return {"images": self.generator(noise, training=False)}
             labels = tf.math.floormod(tf.range(n, dtype="int32"), num_classes)
-            return self.generator([noise, labels], training=False)
+            return {"images": self.generator([noise, labels], training=False)}
 
-        if num_classes is None:
-            from_noise = (
-                lambda noise: self.generator(noise, training=False),
-                [noise_spec],
+        def from_noise(noise, labels=None):
+            if labels is None:
+                return {"images": self.generator(noise, training=False)}
+            labels = input_checks.check_range(
+                "labels", labels, 0, num_classes - 1, "class labels"
             )
-        else:
-            from_noise = (
-                lambda noise, labels: self.generator([noise, labels], training=False),
-                [noise_spec, label_spec],
-            )
-        return {"generate_from_noise": from_noise, "generate": (generate, [scalar] * 2)}
+            return {"images": self.generator([noise, labels], training=False)}
+
+        signature = [noise_spec] if num_classes is None else [noise_spec, label_spec]
+        scalars = [
+            tf.TensorSpec((), "int32", name="seed"),
+            tf.TensorSpec((), "int32", name="n"),
+        ]
+        return {
+            "serve": (from_noise, signature),
+            "generate_from_noise": (from_noise, signature),
+            "generate": (generate, scalars),
+        }
 
     def get_config(self):
         config = super().get_config()

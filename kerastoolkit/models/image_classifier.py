@@ -281,11 +281,18 @@ class ImageClassifier(keras.Model):
         - `serving_default(images)`: raw `uint8` images of `image_shape`, any
           batch size, to `{"probabilities": (batch, num_classes) float32,
           "class_names": (batch,) string}`, the name of the most probable class
-          of each image.
+          of each image;
+        - `serve(images)`: the same images to `{"probabilities": ...}` only.
+
+        Images of another rank or size fail with `InvalidArgumentError`
+        naming `images` (`kerastoolkit.export.input_checks`).
 
         Returns:
             A dict from endpoint name to `(function, input_signature)`.
         """
+
+        def probabilities(images):
+            return {"probabilities": self(images, training=False)}
 
         def classify(images):
             probabilities = self(images, training=False)
@@ -295,8 +302,15 @@ class ImageClassifier(keras.Model):
                 "class_names": self.class_name_lookup(indices),
             }
 
-        signature = [keras.InputSpec(shape=(None, *self.image_shape), dtype="uint8")]
-        return {"serving_default": (classify, signature)}
+        signature = [
+            keras.InputSpec(
+                shape=(None, *self.image_shape), dtype="uint8", name="images"
+            )
+        ]
+        return {
+            "serve": (probabilities, signature),
+            "serving_default": (classify, signature),
+        }
 
     def get_config(self):
         config = super().get_config()

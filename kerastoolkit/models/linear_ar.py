@@ -500,24 +500,51 @@ class LinearAR(keras.Model):
         )
         return ops.transpose(paths)
 
-    def serving_endpoints(self, level=0.95):
+    def serving_endpoints(self, level=0.95, max_steps=1000):
         """Named SavedModel signatures, for `kerastoolkit.export.export_saved_model`.
 
-        - `forecast(history, steps)`: `history` float of shape `(batch,
-          time)`, `steps` an int32 scalar; returns `mean`, `stddev`, `lower`
-          and `upper`, each `(batch, steps)` (interval at `level`).
+        - `forecast(history, steps)`: `history` finite floats of shape
+          `(batch, time)` with `time >= order`, `steps` an int32 scalar in
+          `[1, max_steps]`; returns `mean`, `stddev`, `lower` and `upper`,
+          each `(batch, steps)` (interval at `level`);
+        - `serve(windows)`: the last `order` values of each series, `(batch,
+          order)`, to `{"prediction": (batch,)}`, the one-step mean.
+
+        A request outside these ranges fails with `InvalidArgumentError`
+        naming the input (`kerastoolkit.export.input_checks`).
+
+        Args:
+            level: the coverage of the forecast intervals, in (0, 1).
+            max_steps: positive integer, the most steps one `forecast`
+                request may ask for (the forecast is a graph loop of `steps`
+                iterations).
 
         Returns:
             A dict from endpoint name to `(function, input_signature)`.
         """
+        from kerastoolkit.export import input_checks
+
+        if not 0.0 < level < 1.0:
+            raise ValueError(f"`level` must be in (0, 1), got {level!r}.")
+        max_steps = positive_int("max_steps", max_steps)
         self._ensure_built()
-        history = keras.InputSpec(shape=(None, None), dtype=self.compute_dtype)
-        steps = keras.InputSpec(shape=(), dtype="int32")
-        return {
-            "forecast": (
-                lambda history, steps: self.forecast(history, steps, level=level),
-                [history, steps],
+        dtype = self.compute_dtype
+
+        def forecast(history, steps):
+            history = input_checks.check_length(
+                "history", history, 1, self.order, "the AR order"
             )
+            steps = input_checks.check_size("steps", steps, 1, max_steps, "max_steps")
+            return self.forecast(history, steps, level=level)
+
+        signature = [
+            keras.InputSpec(shape=(None, None), dtype=dtype, name="history"),
+            keras.InputSpec(shape=(), dtype="int32", name="steps"),
+        ]
+        windows = keras.InputSpec(shape=(None, self.order), dtype=dtype, name="windows")
+        return {
+            "serve": (lambda windows: {"prediction": self(windows)}, [windows]),
+            "forecast": (forecast, signature),
         }
 
     def get_config(self):

@@ -86,24 +86,33 @@ class LinearAutoencoder(keras.Model):
         return ops.matmul(z, ops.transpose(self.kernel))
 
     def serving_endpoints(self):
-        """Named SavedModel signatures `encode(inputs)` and `decode(latent)`.
+        """Named SavedModel signatures, for `kerastoolkit.export.export_saved_model`.
+
+        - `serve(inputs)`: `{"reconstruction": W^T W x}`;
+        - `encode(inputs)`: `{"code": W x}`;
+        - `decode(latent)`: `{"decoded": W^T z}`.
+
+        Inputs of another rank or size, or with NaN or infinite values, fail
+        with `InvalidArgumentError` naming the input.
 
         Returns:
-            A dict from endpoint name to `(function, input_signature)`, for
-            `kerastoolkit.export.export_saved_model(..., endpoints=...)`.
+            A dict from endpoint name to `(function, input_signature)`.
         """
         if not self.built:
             raise ValueError("The model must be built before export.")
-        dtype = self.compute_dtype
-        features = int(self.kernel.shape[0])
+
+        def spec(name, size):
+            return [
+                keras.InputSpec(shape=(None, size), dtype=self.compute_dtype, name=name)
+            ]
+
+        inputs = spec("inputs", int(self.kernel.shape[0]))
         return {
-            "encode": (
-                self.encode,
-                [keras.InputSpec(shape=(None, features), dtype=dtype)],
-            ),
+            "serve": (lambda inputs: {"reconstruction": self(inputs)}, inputs),
+            "encode": (lambda inputs: {"code": self.encode(inputs)}, inputs),
             "decode": (
-                self.decode,
-                [keras.InputSpec(shape=(None, self.latent_dim), dtype=dtype)],
+                lambda latent: {"decoded": self.decode(latent)},
+                spec("latent", self.latent_dim),
             ),
         }
 

@@ -355,7 +355,9 @@ class MultiTaskModel(keras.Model):
         """Named SavedModel signatures, for `kerastoolkit.export.export_saved_model`.
 
         - `serving_default(inputs)`: the trunk's input, any batch size, to a
-          dict with one output per task, named by the task.
+          dict with one output per task, named by the task. Inputs of
+          another rank or size, or non-finite floats, fail with
+          `InvalidArgumentError` naming `inputs`.
 
         Needs a functional `trunk` with one input (whose spec it copies).
 
@@ -369,11 +371,11 @@ class MultiTaskModel(keras.Model):
                 "an input signature to export_saved_model instead."
             )
         spec = keras.InputSpec(
-            shape=(None, *inputs[0].shape[1:]), dtype=inputs[0].dtype
+            shape=(None, *inputs[0].shape[1:]), dtype=inputs[0].dtype, name="inputs"
         )
 
-        def predict_tasks(batch):
-            return self(batch, training=False)
+        def predict_tasks(inputs):
+            return self(inputs, training=False)
 
         return {"serving_default": (predict_tasks, [spec])}
 

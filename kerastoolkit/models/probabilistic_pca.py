@@ -350,24 +350,41 @@ class ProbabilisticPCA(keras.Model):
     def serving_endpoints(self):
         """Named SavedModel signatures, for `kerastoolkit.export.export_saved_model`.
 
-        - `encode(inputs)`: the posterior mean `E[z|x]`, shape `(n, q)`;
-        - `decode(latent)`: `W z + mu`, shape `(n, d)`;
-        - `sample(latent_noise)`: `W z + mu` for standard-normal `z` that the
-          caller draws, so serving stays stateless and reproducible (add
-          `sigma * N(0, I)` for a draw of `x` itself).
+        - `serve(inputs)`: `{"log_likelihood"}` of each row, shape `(n,)`;
+        - `encode(inputs)`: `{"latent"}`, the posterior mean `E[z|x]`,
+          shape `(n, q)`;
+        - `decode(latent)`: `{"decoded"}`, `W z + mu`, shape `(n, d)`;
+        - `sample(latent_noise)`: `{"samples"}`, `W z + mu` for
+          standard-normal `z` that the caller draws, so serving stays
+          stateless and reproducible (add `sigma * N(0, I)` for a draw of `x`
+          itself).
+
+        Inputs of another rank or size, or with NaN or infinite values, fail
+        with `InvalidArgumentError` naming the input.
 
         Returns:
             A dict from endpoint name to `(function, input_signature)`.
         """
         if not self.built:
             raise ValueError("The model must be built (fit) before export.")
-        dtype = self.compute_dtype
-        features = keras.InputSpec(shape=(None, self.num_features), dtype=dtype)
-        latent = keras.InputSpec(shape=(None, self.latent_dim), dtype=dtype)
+
+        def spec(name, size):
+            return [
+                keras.InputSpec(shape=(None, size), dtype=self.compute_dtype, name=name)
+            ]
+
+        features = spec("inputs", self.num_features)
         return {
-            "encode": (self.transform, [features]),
-            "decode": (self.inverse_transform, [latent]),
-            "sample": (self.inverse_transform, [latent]),
+            "serve": (lambda inputs: {"log_likelihood": self(inputs)}, features),
+            "encode": (lambda inputs: {"latent": self.transform(inputs)}, features),
+            "decode": (
+                lambda latent: {"decoded": self.inverse_transform(latent)},
+                spec("latent", self.latent_dim),
+            ),
+            "sample": (
+                lambda latent_noise: {"samples": self.inverse_transform(latent_noise)},
+                spec("latent_noise", self.latent_dim),
+            ),
         }
 
     def _prepare_numpy_fit(self, x):

@@ -280,21 +280,44 @@ class VAE(keras.Model):
     def serving_endpoints(self):
         """Named SavedModel signatures, for `kerastoolkit.export.export_saved_model`.
 
-        - `encode(inputs)`: the posterior mean and log-variance;
-        - `decode(latent)`: the mean of `p(x|z)`;
-        - `sample(latent_noise)`: the mean of `p(x|z)` for standard-normal `z`
-          that the caller draws, so serving stays stateless and reproducible.
+        - `serve(inputs)`: `{"reconstruction"}`, the mean of `p(x|z)` at the
+          posterior mean `z`;
+        - `encode(inputs)`: `{"mean", "log_variance"}` of the posterior;
+        - `decode(latent)`: `{"decoded"}`, the mean of `p(x|z)`;
+        - `sample(latent_noise)`: `{"samples"}`, the mean of `p(x|z)` for
+          standard-normal `z` that the caller draws, so serving stays
+          stateless and reproducible.
+
+        Inputs of another rank or size, or with NaN or infinite values, fail
+        with `InvalidArgumentError` naming the input.
 
         Returns:
             A dict from endpoint name to `(function, input_signature)`.
         """
-        latent = [
-            keras.InputSpec(shape=(None, self.latent_dim), dtype=self.compute_dtype)
-        ]
+
+        def latent(name):
+            shape = (None, self.latent_dim)
+            return [keras.InputSpec(shape=shape, dtype=self.compute_dtype, name=name)]
+
+        def encode(inputs):
+            mean, log_variance = self.encode(inputs)
+            return {"mean": mean, "log_variance": log_variance}
+
+        inputs = endpoint_signature(self.encoder, "inputs")
         return {
-            "encode": (self.encode, endpoint_signature(self.encoder)),
-            "decode": (self.decode, latent),
-            "sample": (self.decode, latent),
+            "serve": (
+                lambda inputs: {"reconstruction": self(inputs, training=False)},
+                inputs,
+            ),
+            "encode": (encode, inputs),
+            "decode": (
+                lambda latent: {"decoded": self.decode(latent)},
+                latent("latent"),
+            ),
+            "sample": (
+                lambda latent_noise: {"samples": self.decode(latent_noise)},
+                latent("latent_noise"),
+            ),
         }
 
     def get_config(self):

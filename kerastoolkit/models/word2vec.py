@@ -226,6 +226,48 @@ class Word2Vec(keras.Model):
             self.build()
         return ops.convert_to_numpy(self.embeddings)
 
+    def serving_endpoints(self):
+        """Named SavedModel signatures, for `kerastoolkit.export.export_saved_model`.
+
+        - `serve(words, targets)` (also `serving_default`): int32 `words`,
+          `(batch,)` for skip-gram or `(batch, contexts)` for CBOW, and
+          `targets` `(batch, candidates)`, to `{"logits": (batch,
+          candidates)}`. Indices must be in `[0, vocabulary_size - 1]`
+          (CBOW `words` may be -1, padding): an index out of range fails with
+          `InvalidArgumentError` naming the input, where the lookup would
+          wrap -1 around to the last word.
+
+        Returns:
+            A dict from endpoint name to `(function, input_signature)`.
+        """
+        import tensorflow as tf
+
+        from kerastoolkit.export import input_checks
+
+        if not self.built:
+            self.build()
+        last = self.vocabulary_size - 1
+        skipgram = self.architecture == "skipgram"
+
+        def logits(words, targets):
+            words = input_checks.check_range(
+                "words",
+                words,
+                0 if skipgram else -1,
+                last,
+                "word indices" if skipgram else "word indices (-1 pads)",
+            )
+            targets = input_checks.check_range(
+                "targets", targets, 0, last, "word indices"
+            )
+            return {"logits": self({"words": words, "targets": targets})}
+
+        signature = [
+            tf.TensorSpec((None,) if skipgram else (None, None), tf.int32, "words"),
+            tf.TensorSpec((None, None), tf.int32, name="targets"),
+        ]
+        return {"serve": (logits, signature)}
+
     def get_config(self):
         config = super().get_config()
         config.update(

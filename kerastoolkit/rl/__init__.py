@@ -24,6 +24,7 @@ from kerastoolkit.utils.lazy_imports import lazy_attributes
 
 # gymnasium (the `rl` extra) is imported when one of these is first used.
 _LAZY = {
+    "check_env_id": "kerastoolkit.rl.environments",
     "is_atari": "kerastoolkit.rl.environments",
     "make_env": "kerastoolkit.rl.environments",
     "DEFAULTS": "kerastoolkit.rl.training_loop",
@@ -41,6 +42,7 @@ __all__ = [
     "build_mlp_q_network",
     "build_nature_cnn_q_network",
     "build_q_network",
+    "check_env_id",
     "dqn_settings",
     "evaluate_policy",
     "huber",

@@ -431,9 +431,12 @@ class DQNAgent:
     def export_policy(self, export_root, version=None, examples=None):
         """Exports the greedy policy as a SavedModel (TF Serving layout).
 
-        `serving_default` takes a batch of observations (the network's input
-        dtype and shape, batch axis free) and returns `actions` (int64,
-        `argmax_a Q(s, a)`) and `q_values` (float32 `[batch, num_actions]`).
+        `serving_default` (also `serve`) takes a batch of `observations` (the
+        network's input dtype and shape, batch axis free) and returns
+        `actions` (int64, `argmax_a Q(s, a)`) and `q_values` (float32
+        `[batch, num_actions]`). Observations of another shape, or with NaN
+        or infinite values, fail with `InvalidArgumentError` naming
+        `observations`.
 
         Args:
             export_root: the model's base directory (`saved_models/NAME`).
@@ -463,7 +466,6 @@ class DQNAgent:
             model,
             export_root,
             version=version,
-            input_signature=[spec],
-            endpoints={"serving_default": (policy, [spec])},
+            endpoints={"serve": (policy, [spec])},
             examples=None if examples is None else {"serving_default": examples},
         )

@@ -1,5 +1,7 @@
 """Gymnasium environments by name, with the standard Atari preprocessing."""
 
+import functools
+
 import gymnasium as gym
 import numpy as np
 
@@ -10,6 +12,53 @@ ATARI = ("ALE/Pong-v5", "ALE/Breakout-v5")
 def is_atari(env_id):
     """Whether `env_id` names an Arcade Learning Environment game."""
     return isinstance(env_id, str) and env_id.startswith("ALE/")
+
+
+def check_env_id(env_id):
+    """Returns `env_id` if gymnasium can make it for DQN, or raises.
+
+    DQN needs a registered environment with a discrete action space. Atari
+    ids (`ALE/...`) are registered by `ale-py`, which is imported here. The
+    check makes the environment once (and closes it), so it reads no more
+    than `make_env` would; the answer is cached per id.
+
+    Raises:
+        ValueError: naming the id and what is wrong, e.g. "`env_id` must be a
+            registered gymnasium environment, got 'NoSuchEnv-v0' (...)", or
+            "... `ALE/Pong-v5` needs the ale-py package: pip install ale-py".
+    """
+    if not isinstance(env_id, str) or not env_id:
+        raise ValueError(f"`env_id` must be a gymnasium id string, got {env_id!r}.")
+    return _check_env_id(env_id)
+
+
+@functools.cache
+def _check_env_id(env_id):
+    if is_atari(env_id):
+        try:
+            import ale_py
+        except ImportError as error:
+            raise ValueError(
+                f"`env_id` {env_id!r} is an Atari game, which needs the ale-py "
+                f"package ({error}): pip install ale-py"
+            ) from error
+        gym.register_envs(ale_py)
+    if env_id not in gym.envs.registry:
+        raise ValueError(
+            f"`env_id` must be a registered gymnasium environment, got {env_id!r} "
+            f"(tested: {', '.join(CLASSIC_CONTROL + ATARI)})."
+        )
+    env = gym.make(env_id)
+    try:
+        space = env.action_space
+    finally:
+        env.close()
+    if not isinstance(space, gym.spaces.Discrete):
+        raise ValueError(
+            f"`env_id` must have discrete actions for DQN, got {env_id!r} with "
+            f"action space {space}."
+        )
+    return env_id
 
 
 def make_env(env_id, *, frame_stack=4, clip_rewards=True, max_episode_steps=None):

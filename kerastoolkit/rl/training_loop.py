@@ -36,7 +36,11 @@ from kerastoolkit.rl.environments import make_env
 from kerastoolkit.rl.prioritized_replay_buffer import PrioritizedReplayBuffer
 from kerastoolkit.rl.q_network import build_q_network
 from kerastoolkit.rl.replay_buffer import ReplayBuffer
-from kerastoolkit.training.checkpointing import write_atomically
+from kerastoolkit.training.checkpointing import (
+    CorruptCheckpointError,
+    IncompatibleCheckpointError,
+    write_atomically,
+)
 from kerastoolkit.utils.argument_checks import non_negative_int, positive_int
 
 DEFAULTS = {
@@ -219,10 +223,47 @@ def write_checkpoint(path, state):
     return write_atomically(path, write)
 
 
+_CHECKPOINT_KEYS = {
+    "settings",
+    "run",
+    "observation",
+    "agent",
+    "buffer",
+    "rng",
+    "numpy_global",
+    "python_random",
+    "tf_generator",
+}
+
+
 def read_checkpoint(path):
-    """Loads a checkpoint written by `write_checkpoint`."""
-    with open(path, "rb") as file:
-        return pickle.load(file)
+    """Loads a checkpoint written by `write_checkpoint`.
+
+    Raises:
+        CorruptCheckpointError: naming the file and the cause, when it is
+            truncated, garbled or not a DQN checkpoint.
+    """
+    try:
+        with open(path, "rb") as file:
+            state = pickle.load(file)
+    except OSError:
+        raise
+    except Exception as error:  # pickle raises many kinds on garbled bytes
+        raise CorruptCheckpointError(
+            f"Checkpoint {path} is corrupt: it cannot be unpickled "
+            f"({type(error).__name__}: {error})."
+        ) from error
+    missing = (
+        sorted(_CHECKPOINT_KEYS - set(state))
+        if isinstance(state, dict)
+        else sorted(_CHECKPOINT_KEYS)
+    )
+    if missing:
+        raise CorruptCheckpointError(
+            f"Checkpoint {path} is corrupt: it is not a DQN checkpoint (missing "
+            f"{', '.join(missing)})."
+        )
+    return state
 
 
 class _Run:
@@ -298,6 +339,12 @@ def train_dqn(
         of step, loss, mean Q), `steps` (environment steps done), `seconds`
         (wall time of the loop, summed over resumes) and `interrupted`.
 
+    Raises:
+        CorruptCheckpointError: the checkpoint in `checkpoint_dir` cannot be
+            read (truncated or garbled).
+        IncompatibleCheckpointError: it was written with other settings
+            (they are listed).
+
     Example:
 
     ```python
@@ -323,12 +370,20 @@ def train_dqn(
     if checkpoint is not None and checkpoint.exists():
         state = read_checkpoint(checkpoint)
         if state["settings"] != settings:
-            changed = sorted(
-                k for k in settings if state["settings"].get(k) != settings[k]
+            changed = ", ".join(
+                f"{k}: {state['settings'].get(k)!r} -> {settings[k]!r}"
+                for k in sorted(settings)
+                if state["settings"].get(k) != settings[k]
             )
-            raise ValueError(
-                f"The checkpoint in {checkpoint_dir} was written with other "
-                f"settings ({changed}); remove it or use the same settings."
+            raise IncompatibleCheckpointError(
+                f"Checkpoint {checkpoint} was written with other settings "
+                f"({changed}): remove it, or train with the settings it was "
+                "written with."
+            )
+        if verbose:
+            print(
+                f"resuming from {checkpoint} at step {state['run']['step']}",
+                flush=True,
             )
         run.__dict__.update(state["run"])
         agent.set_state(state["agent"])

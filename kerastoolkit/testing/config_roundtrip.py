@@ -1,27 +1,15 @@
 """Check that `get_config` -> `from_config` rebuilds an equivalent object."""
 
 import copy
-import inspect
 import json
 
 from kerastoolkit.testing.model_wrapping import assert_outputs_close, call_layer
+from kerastoolkit.testing.serialization import check_init_arguments_in_config
 
 
 def _normalised(config):
     # JSON turns tuples into lists, as saving to `.keras` does.
     return json.loads(json.dumps(config, sort_keys=True, default=repr))
-
-
-def _init_arguments(cls):
-    if cls.__module__.split(".")[0] == "keras":
-        # Keras's own classes (e.g. Functional) serialise their structure instead.
-        return []
-    parameters = inspect.signature(cls.__init__).parameters.values()
-    return [
-        p.name
-        for p in parameters
-        if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-    ]
 
 
 def check_config_roundtrip(obj, inputs, *, atol=1e-6):
@@ -41,12 +29,7 @@ def check_config_roundtrip(obj, inputs, *, atol=1e-6):
     """
     expected = call_layer(obj, inputs)
     config = obj.get_config()
-    missing = [name for name in _init_arguments(type(obj)) if name not in config]
-    if missing:
-        raise AssertionError(
-            f"{type(obj).__name__}.get_config() lacks the __init__ arguments "
-            f"{missing}: from_config would silently fall back to their defaults."
-        )
+    check_init_arguments_in_config(obj, config)
     original = _normalised(config)
     # from_config may consume its argument (Functional does): give it a copy.
     clone = type(obj).from_config(copy.deepcopy(config))

@@ -27,6 +27,24 @@ _WORKER = Path(__file__).with_name("serving_worker.py")
 _MARKER = "@@kerastoolkit-serving@@ "
 
 
+class ServedRequestError(AssertionError):
+    """A request the TensorFlow-only serving process answered with an error.
+
+    Attributes:
+        error_type: the class name of the exception raised there (e.g.
+            "InvalidArgumentError" for a failed in-graph check).
+        message: its message.
+        seconds: how long the signature ran before failing (None when it
+            failed before the call, e.g. loading the SavedModel).
+    """
+
+    def __init__(self, text, error_type, message, seconds):
+        super().__init__(text)
+        self.error_type = error_type
+        self.message = message
+        self.seconds = seconds
+
+
 class ServingProcess:
     """A child Python process that loads and serves SavedModels.
 
@@ -91,7 +109,12 @@ class ServingProcess:
 
         Returns:
             The list of output arrays, sorted by output name (`output_0`,
-            `output_1`, ... in order).
+            `output_1`, ... in order). `last_output_names` holds the names
+            and `last_seconds` the time the signature call took.
+
+        Raises:
+            ServedRequestError: if the request failed in the serving process
+                (an `AssertionError`, with the error's class and message).
         """
         if isinstance(inputs, dict):
             arrays = {str(k): np.asarray(v) for k, v in inputs.items()}
@@ -117,9 +140,13 @@ class ServingProcess:
             pass  # the worker died: _read_answer reports why
         answer = self._read_answer()
         if not answer["ok"]:
-            raise AssertionError(
+            in_path.unlink()
+            raise ServedRequestError(
                 f"Serving {export_dir} failed in the TensorFlow-only process:\n"
-                f"{answer['error']}"
+                f"{answer['error']}",
+                answer["error_type"],
+                answer["error_message"],
+                answer["seconds"],
             )
         for package in ("kerastoolkit", "keras_hub"):
             if answer[f"imported_{package}"]:
@@ -128,6 +155,7 @@ class ServingProcess:
                     "self-contained."
                 )
         self.last_output_names = list(answer["outputs"])
+        self.last_seconds = answer["seconds"]
         with np.load(out_path) as outputs:
             result = [outputs[name] for name in answer["outputs"]]
         in_path.unlink()

@@ -7,13 +7,16 @@ arguments, or `0`, `1`, ... in argument order). It loads the SavedModel with
 `tf.saved_model.load` (cached per directory), calls the signature, writes the
 outputs to the `outputs` `.npz` file (sorted by output name) and answers one
 JSON line after `MARKER`. Any failure is answered, not raised, so one bad export
-does not end the process.
+does not end the process: with the traceback, the exception's class and
+message, and the seconds the signature ran before it failed (for a request
+the signature refuses).
 """
 
 import importlib
 import json
 import re
 import sys
+import time
 import traceback
 
 import numpy as np
@@ -74,13 +77,21 @@ def _serve(request, cache):
                 f"got {len(positional)} inputs for arguments {argument_names}"
             )
         kwargs = dict(zip(argument_names, positional, strict=True))
-    outputs = function(**{k: tf.constant(v) for k, v in kwargs.items()})
+    tensors = {k: tf.constant(v) for k, v in kwargs.items()}
+    start = time.perf_counter()
+    try:
+        outputs = function(**tensors)
+    except Exception as error:
+        error.call_seconds = time.perf_counter() - start
+        raise
+    seconds = time.perf_counter() - start
     names = sorted(outputs, key=_natural_key)
     np.savez(request["outputs"], **{n: _to_numpy(outputs[n]) for n in names})
     return {
         "ok": True,
         "outputs": names,
         "arguments": argument_names,
+        "seconds": seconds,
         "imported_kerastoolkit": "kerastoolkit" in sys.modules,
         "imported_keras_hub": "keras_hub" in sys.modules,
     }
@@ -94,8 +105,18 @@ def main():
             continue
         try:
             _answer(_serve(json.loads(line), cache))
-        except Exception:  # noqa: BLE001 - reported back to the caller
-            _answer({"ok": False, "error": traceback.format_exc()})
+        except Exception as error:  # noqa: BLE001 - reported back to the caller
+            # An OpError's `message` is the op's own text, without the class.
+            message = getattr(error, "message", None) or str(error)
+            _answer(
+                {
+                    "ok": False,
+                    "error": traceback.format_exc(),
+                    "error_type": type(error).__name__,
+                    "error_message": message,
+                    "seconds": getattr(error, "call_seconds", None),
+                }
+            )
 
 
 if __name__ == "__main__":

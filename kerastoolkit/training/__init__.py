@@ -2,7 +2,8 @@
 
 - Callbacks and checkpoints: `default_callbacks`, `ResumableBackup`,
   `AtomicModelCheckpoint`, `write_atomically`, `load_keras_model` (safe
-  mode), `CorruptCheckpointError`, `list_checkpoints`, `latest_checkpoint`,
+  mode), `CorruptCheckpointError`, `IncompatibleCheckpointError`,
+  `list_checkpoints`, `latest_checkpoint`,
   `read_checkpoint_state`, `load_checkpoint`, `restore_latest`.
 - Distribution: `make_strategy` (by name), `split_cpu`, and the replica
   helpers `replica_context`, `scale_loss_for_replicas`,
@@ -19,6 +20,7 @@ from kerastoolkit.training.callbacks import default_callbacks
 from kerastoolkit.training.checkpointing import (
     AtomicModelCheckpoint,
     CorruptCheckpointError,
+    IncompatibleCheckpointError,
     ResumableBackup,
     latest_checkpoint,
     list_checkpoints,
@@ -49,6 +51,7 @@ __all__ = [
     "AtomicModelCheckpoint",
     "CosineToDeadline",
     "CorruptCheckpointError",
+    "IncompatibleCheckpointError",
     "InverseSqrtWarmup",
     "LayerwiseAdamW",
     "LinearWarmupDecay",

@@ -51,6 +51,10 @@ class CorruptCheckpointError(ValueError):
     """A checkpoint exists but cannot be read (truncated or damaged file)."""
 
 
+class IncompatibleCheckpointError(ValueError):
+    """A checkpoint reads fine but was written by a run with other settings."""
+
+
 def _fsync_tree(path):
     """Flushes a written file, or every file in a written directory, to disk."""
     path = Path(path)

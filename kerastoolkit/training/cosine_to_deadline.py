@@ -5,7 +5,11 @@ import time
 
 import keras
 
-from kerastoolkit.utils.argument_checks import positive_int, positive_number
+from kerastoolkit.utils.argument_checks import (
+    non_negative_number,
+    positive_int,
+    positive_number,
+)
 
 
 class CosineToDeadline(keras.callbacks.Callback):
@@ -24,7 +28,8 @@ class CosineToDeadline(keras.callbacks.Callback):
     `clock_bound` whether the clock ever led the step count.
 
     Args:
-        peak: the learning rate at the start.
+        peak: the learning rate at the start (0 switches learning off, to
+            check that a run's learning guards fail without it).
         total_steps: the steps of the whole run (epochs * steps per epoch).
         minutes: the time budget of training, validation included.
 
@@ -35,7 +40,7 @@ class CosineToDeadline(keras.callbacks.Callback):
 
     def __init__(self, peak, total_steps, minutes):
         super().__init__()
-        self.peak = positive_number("peak", peak)
+        self.peak = non_negative_number("peak", peak)
         self.total_steps = positive_int("total_steps", total_steps)
         self.seconds = 60.0 * positive_number("minutes", minutes)
         self.stopped_early = False

@@ -73,5 +73,8 @@ class MaskedCrossentropy(keras.losses.Loss):
 
     def get_config(self):
         config = super().get_config()
-        config.update(pad_id=self.pad_id, label_smoothing=self.label_smoothing)
+        # keras.losses.Loss leaves its dtype out of the config.
+        config.update(
+            pad_id=self.pad_id, label_smoothing=self.label_smoothing, dtype=self.dtype
+        )
         return config

@@ -1,5 +1,6 @@
 """Validation of arguments and data, with messages that name the argument."""
 
+import math
 import numbers
 
 import keras
@@ -70,6 +71,131 @@ def rate(name, value):
     if not 0 <= value < 1:
         raise ValueError(f"`{name}` must be in [0, 1), got {value!r}.")
     return float(value)
+
+
+def _is_finite_real(value):
+    return _is_real(value) and math.isfinite(value)
+
+
+def _interval(low, high, low_open, high_open):
+    if low is not None and high is not None:
+        return f"in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+    if low is not None:
+        return f"{'>' if low_open else '>='} {low}"
+    if high is not None:
+        return f"{'<' if high_open else '<='} {high}"
+    return ""
+
+
+def number_in_range(
+    name, value, low=None, high=None, *, low_open=False, high_open=False
+):
+    """Returns a finite number within bounds as a `float`, or raises.
+
+    Args:
+        name: the argument's name, used in the message.
+        value: the value received.
+        low, high: the bounds, or None for none.
+        low_open, high_open: exclude the bound itself.
+
+    Raises:
+        ValueError: e.g. "`gamma` must be a finite number in [0, 1], got 5." or
+            "`learning_rate` must be a finite number >= 0, got nan."
+    """
+    ok = _is_finite_real(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        bounds = _interval(low, high, low_open, high_open)
+        raise ValueError(
+            f"`{name}` must be a finite number{' ' + bounds if bounds else ''}, "
+            f"got {value!r}."
+        )
+    return float(value)
+
+
+def int_in_range(name, value, low=None, high=None):
+    """Returns an integer within `[low, high]` as an `int`, or raises.
+
+    Raises:
+        ValueError: e.g. "`verbose` must be an integer from 0 to 2, got 3." or
+            "`test_years` must be an integer <= 238, got 400."
+    """
+    ok = not isinstance(value, bool) and isinstance(value, numbers.Integral)
+    if ok and low is not None:
+        ok = value >= low
+    if ok and high is not None:
+        ok = value <= high
+    if not ok:
+        if low is not None and high is not None:
+            bounds = f" from {low} to {high}"
+        else:
+            bounds = _interval(low, high, False, False)
+            bounds = f" {bounds}" if bounds else ""
+        raise ValueError(f"`{name}` must be an integer{bounds}, got {value!r}.")
+    return int(value)
+
+
+def one_of(name, value, choices):
+    """Returns `value` if it is one of `choices`, or raises.
+
+    Raises:
+        ValueError: e.g. "`strategy` must be one of 'default', 'mirrored',
+            'multi_worker', 'tpu', got 'bogus'."
+    """
+    choices = tuple(choices)
+    if isinstance(value, bool) or value not in choices:
+        if len(choices) == 1:
+            allowed = repr(choices[0])
+        else:
+            allowed = "one of " + ", ".join(repr(c) for c in choices)
+        raise ValueError(f"`{name}` must be {allowed}, got {value!r}.")
+    return value
+
+
+def sequence_of(name, values, check, *, min_length=1, unique=False):
+    """Checks every entry of a tuple or list with `check`; returns a tuple.
+
+    Each entry is checked as `check(f"{name}[{i}]", entry)`, so the message
+    names the entry.
+
+    Args:
+        name: the argument's name, used in the message.
+        values: a tuple or list.
+        check: a check of this module, e.g. `positive_int`, or a callable
+            `check(name, value) -> value`.
+        min_length: the fewest entries allowed.
+        unique: refuse repeated entries.
+
+    Raises:
+        ValueError: e.g. "`seeds` must hold at least 1 entry, got ().",
+            "`filters[1]` must be a positive integer, got 0." or "`seeds` must
+            not repeat an entry, got (0, 0)."
+    """
+    if isinstance(values, str) or not isinstance(values, tuple | list):
+        raise ValueError(f"`{name}` must be a tuple, got {values!r}.")
+    if len(values) < min_length:
+        entries = "entry" if min_length == 1 else "entries"
+        raise ValueError(
+            f"`{name}` must hold at least {min_length} {entries}, got {values!r}."
+        )
+    checked = tuple(check(f"{name}[{i}]", value) for i, value in enumerate(values))
+    if unique and len(set(checked)) != len(checked):
+        raise ValueError(f"`{name}` must not repeat an entry, got {values!r}.")
+    return checked
+
+
+def non_empty_string(name, value):
+    """Returns `value` if it is a string with a non-blank character, or raises.
+
+    Raises:
+        ValueError: e.g. "`output_dir` must be a non-empty string, got ''."
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"`{name}` must be a non-empty string, got {value!r}.")
+    return value
 
 
 def boolean(name, value):

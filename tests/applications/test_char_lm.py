@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from applications.nlp.char_lm.train import windows
+from applications.nlp.char_lm.train import unigram_bits_per_char, windows
 from kerastoolkit.testing import serving_process
 
 
@@ -20,20 +20,37 @@ def quick_run(quick_runs):
 def test_quick_run_reports_bits_per_character(quick_run):
     root, record = quick_run
     metrics = record["metrics"]
-    uniform = math.log2(metrics["vocabulary_size"] + 1)
+    assert metrics["uniform_bits_per_char"] == math.log2(metrics["vocabulary_size"])
     for body in ("lstm", "wavenet"):
-        for split in ("validation", "test"):
-            bits = metrics[f"{body}_{split}_bits_per_char"]
-            # 20 steps already beat guessing uniformly among the characters.
-            assert 2.0 < bits < uniform - 0.5, (body, split, bits)
-        assert metrics[f"{body}_steps"] == 20
-    assert metrics["wavenet_receptive_field"] == 8
+        assert metrics[f"{body}_steps"] == 150
+    assert metrics["wavenet_receptive_field"] == 16
     run = root / "run"
     for name in ("report.md", "samples.md", "learning_curves.png", "lstm.keras"):
         assert (run / name).exists(), name
     samples = (run / "samples.md").read_text()
     assert samples.count("ROMEO:") == 1 + 2  # the title, then one per body
     assert "lstm_validation_bits_per_char" in (run / "report.md").read_text()
+
+
+def test_both_bodies_beat_a_unigram_model_by_far(quick_run):
+    _, record = quick_run
+    metrics = record["metrics"]
+    (guard,) = record["guards"]
+    assert guard["metric"] == "highest_validation_bits_per_char"
+    assert guard["passed"], guard["text"]
+    for split in ("validation", "test"):
+        unigram = metrics[f"unigram_{split}_bits_per_char"]
+        # The unigram model already beats guessing uniformly by far.
+        assert unigram < metrics["uniform_bits_per_char"] - 0.5
+        for body in ("lstm", "wavenet"):
+            bits = metrics[f"{body}_{split}_bits_per_char"]
+            assert 1.0 < bits < unigram - 0.8, (body, split, bits)
+
+
+def test_unigram_bits_per_char_is_the_cross_entropy_of_smoothed_counts():
+    # Counts 3, 1, 0 over 3 classes: add-one gives 4/7, 2/7, 1/7.
+    bits = unigram_bits_per_char(np.array([0, 0, 0, 1]), np.array([[0, 2]]), 3)
+    assert bits == pytest.approx(-(math.log2(4 / 7) + math.log2(1 / 7)) / 2)
 
 
 def test_generate_serves_text_without_kerastoolkit(quick_run):

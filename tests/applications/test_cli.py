@@ -67,7 +67,24 @@ def test_command_line_fields_are_typed(monkeypatch):
     assert seen["learning_rate"] == pytest.approx(0.01)
     assert seen["filters"] == (8, 16)
     assert seen["horizontal_flip"] is False
-    assert seen["seed"] is None  # not given: the config's default stays
+    assert "seed" not in seen  # not given: the config's default stays
+
+
+def test_none_on_the_command_line_sets_an_optional_field_to_none(monkeypatch):
+    seen = {}
+    monkeypatch.setattr(
+        runner,
+        "run",
+        lambda name, quick, overrides, fresh=False: seen.update(
+            config=runner.make_config(name, quick, overrides)
+        ),
+    )
+    # DQN's final learning rate defaults to a number; `none` (a constant
+    # rate) used to be dropped as "not given", leaving the default.
+    cli.cli(["run", "dqn_cartpole", "--final_learning_rate", "none"])
+    assert seen["config"].final_learning_rate is None
+    cli.cli(["run", "dqn_cartpole", "--final_learning_rate", "0.0001"])
+    assert seen["config"].final_learning_rate == pytest.approx(1e-4)
 
 
 def _squeezed(text):

@@ -44,8 +44,24 @@ def test_quick_run_writes_the_comparison_figures_and_report(quick_run):
     assert metrics["vae_test_negative_elbo"] == pytest.approx(
         metrics["vae_test_reconstruction_nll"] + metrics["vae_test_kl"], rel=1e-5
     )
-    assert np.isfinite(metrics["ppca_test_nll"])
     assert metrics["test_images"] == 1000
+
+
+def test_ppca_equals_scikit_learn_and_the_vae_learned(quick_run):
+    _, record = quick_run
+    metrics = record["metrics"]
+    assert [(g["metric"], g["passed"]) for g in record["guards"]] == [
+        ("vae_test_negative_elbo", True),
+        ("ppca_relative_difference_to_sklearn", True),
+    ], [g["text"] for g in record["guards"]]
+    # The same maximum-likelihood model, on the same split: equal up to
+    # scikit-learn's n - 1 in the covariance.
+    assert metrics["ppca_test_nll"] == pytest.approx(
+        metrics["sklearn_ppca_test_nll"], rel=1e-4
+    )
+    untrained = metrics["untrained_vae_test_negative_elbo"]
+    assert untrained > 1000
+    assert metrics["vae_test_negative_elbo"] < 0.3 * untrained
 
 
 def test_saved_models_serve_encode_decode_and_sample(quick_run):
@@ -57,7 +73,8 @@ def test_saved_models_serve_encode_decode_and_sample(quick_run):
     server = serving_process()
     path = metrics["saved_model_vae"]
     assert path.endswith("vae/1")
-    mean, log_variance = server.serve(path, [images], signature="encode")
+    # Outputs come sorted by name.
+    log_variance, mean = server.serve(path, [images], signature="encode")
     np.testing.assert_allclose(mean, vae.encode(images)[0], atol=1e-5)
     np.testing.assert_allclose(log_variance, vae.encode(images)[1], atol=1e-5)
     for signature in ("decode", "sample"):

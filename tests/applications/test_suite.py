@@ -1,6 +1,9 @@
-"""The demo suite (`make demo`): every demo's row in runs/index.html, failures
-reported without stopping the others, and quick demos reproducible bit for bit."""
+"""The demo suite (`make demo`): every demo's row in runs/index.html (the quick
+figure beside its baseline and guards, the recorded full run and the published
+reference), failures reported without stopping the others, and quick demos
+reproducible bit for bit."""
 
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -8,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from applications import cli, runner, suite
+from applications import cli, results, runner, suite
+from applications.learning_guards import Guard, LearningGuardError
+from tests.applications.test_results import PROVENANCE, SUNSPOTS_METRICS
 
 # The two fastest quick demos stand in for all of them here; every demo's own
 # test runs its quick mode.
@@ -28,15 +33,40 @@ class _Links(HTMLParser):
             self.targets.append(attrs["src"])
 
 
+def _write_record(results_dir, name="sunspots", **metrics):
+    """A committed full-run record `results_dir/NAME.json` (synthetic)."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    record = {
+        "name": name,
+        "quick": False,
+        "status": "succeeded",
+        "config": {},
+        "metrics": {**SUNSPOTS_METRICS, **metrics},
+        **PROVENANCE,
+        "note": "",
+    }
+    (results_dir / f"{name}.json").write_text(json.dumps(record))
+
+
+def _rows(page):
+    return {
+        re.search(r"<b>(\w+)</b>", row).group(1): row
+        for row in re.findall(r"<tr><td>.*?</tr>", page, re.S)
+    }
+
+
 @pytest.fixture(scope="module")
 def suite_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("suite")
+    # A recorded full run of sunspots; mnist1d has none.
+    _write_record(root / "results", test_mse_wavenet=278.6105)
     entries = suite.run_suite(
         FAST,
         quick=True,
         runs_dir=root / "runs",
         export_root=root / "saved",
         overrides={"verbose": 0},
+        results_dir=root / "results",
     )
     return root, entries
 
@@ -44,17 +74,70 @@ def suite_run(tmp_path_factory):
 def test_index_has_a_filled_row_per_demo(suite_run):
     root, entries = suite_run
     page = (root / "runs" / "index.html").read_text()
+    rows = _rows(page)
+    assert list(rows) == FAST
     for entry in entries:
         assert "error" not in entry
-        metrics = json.loads(
-            (root / "runs" / entry["name"] / "metrics.json").read_text()
-        )
+        run_dir = root / "runs" / entry["name"] / "latest"
+        assert Path(entry["output_dir"]).resolve() == run_dir.resolve()
+        metrics = json.loads((run_dir / "metrics.json").read_text())
         key, value = entry["headline"]
         assert metrics["metrics"][key] == value
-        assert f"<b>{entry['name']}</b>" in page
-        assert f"{key} = {value:.4g}" in page
-    assert "ARIMA" in page  # sunspots' published reference
-    assert re.search(r"Greydanus 2020.*0\.94", page)
+        row = rows[entry["name"]]
+        assert f"{key} = {value:.4g}" in row
+        # Each learning guard: metric, baseline, threshold, passed.
+        assert entry["guards"] == metrics["guards"]
+        for guard in entry["guards"]:
+            assert html.escape(guard["text"]) in row
+        if not entry["guards"]:
+            assert "no learning guards declared" in row
+    # Side by side: the quick figure, the recorded full run, the reference.
+    sunspots, mnist1d = rows["sunspots"], rows["mnist1d"]
+    assert "<b>test_mse_wavenet = 278.6</b>" in sunspots
+    assert "1974-2008: AR(9) 285.5 / 278.6 / 338.5; 952.5" in sunspots
+    assert "sunspots.json</a> <small>0123456 2026-11-30" in sunspots
+    assert "ARIMA" in sunspots  # its published reference
+    assert results.NO_RECORD in mnist1d
+    assert re.search(r"Greydanus 2020.*0\.94", mnist1d)
+
+
+def test_index_shows_guards_passed_and_failed_beside_the_record(tmp_path):
+    _write_record(tmp_path / "results", test_mse_wavenet=250.0)
+    metrics = {"test_mse_wavenet": 300.0, "test_mse_persistence": 900.0}
+    guards = [
+        Guard("test_mse_wavenet", below="test_mse_persistence", margin=0.5).check(
+            metrics
+        )[1],
+        Guard("test_mse_wavenet", below=100.0).check(metrics)[1],
+    ]
+    entry = {
+        "name": "sunspots",
+        "summary": "yearly sunspots",
+        "quick": True,
+        "headline": ("test_mse_wavenet", 300.0),
+        "guards": guards,
+        "published": {"ARIMA": 216.965},
+        "seconds": 12.0,
+        "output_dir": str(tmp_path / "runs" / "sunspots"),
+        "export_dir": "",
+    }
+    index = suite.write_index(
+        [entry], tmp_path / "runs" / "index.html", tmp_path / "results"
+    )
+    page = index.read_text()
+    row = _rows(page)["sunspots"]
+    cells = re.findall(r"<td.*?>(.*?)</td>", row, re.S)
+    assert "quick runs, each beside its baseline" in page
+    # this run | recorded full run | published reference | run time
+    assert cells[1].startswith("test_mse_wavenet = 300<br>")
+    assert '<span class="passed">passed</span>' in cells[1]
+    assert "test_mse_persistence (900) - 0.5 = 899.5" in cells[1]
+    assert '<span class="failed">FAILED</span>' in cells[1]
+    assert "&lt; 100.0 (100) - 0 = 100" in cells[1]
+    assert cells[2].startswith("<b>test_mse_wavenet = 250</b>")
+    assert 'href="../results/sunspots.json"' in cells[2]
+    assert cells[3] == "ARIMA: 217"
+    assert cells[4] == "12 s"
 
 
 def test_index_links_resolve(suite_run):
@@ -77,10 +160,16 @@ def test_a_failing_demo_gets_an_error_row_and_the_suite_goes_on(tmp_path, monkey
         if name == "sunspots":
             raise ValueError("`order` must be positive, got -1")
         Path(overrides["output_dir"]).mkdir(parents=True)
-        return {"metrics": {"lstm_test_accuracy": 0.5}, "seconds": 1.0}
+        return {
+            "metrics": {"lstm_test_accuracy": 0.5},
+            "seconds": 1.0,
+            "run_dir": overrides["output_dir"],
+        }
 
     monkeypatch.setattr(runner, "run", fake_run)
-    entries = suite.run_suite(FAST, runs_dir=tmp_path / "runs")
+    entries = suite.run_suite(
+        FAST, runs_dir=tmp_path / "runs", results_dir=tmp_path / "results"
+    )
     assert calls == FAST
     page = (tmp_path / "runs" / "index.html").read_text()
     assert "failed: ValueError: `order` must be positive" in page
@@ -91,6 +180,30 @@ def test_a_failing_demo_gets_an_error_row_and_the_suite_goes_on(tmp_path, monkey
         # The command line's logging set-up is tested in test_cli.py.
         monkeypatch.setattr(cli, "configure_tensorflow_logging", lambda show: None)
         cli.cli(["suite", "--runs_dir", str(tmp_path / "runs")])
+
+
+def test_a_demo_that_fails_its_guards_shows_them(tmp_path, monkeypatch):
+    def fake_run(name, quick, overrides):
+        # What the runner leaves: the run kept as failed-<id>/ with its record.
+        failed = Path(overrides["output_dir"]) / "failed-20261201-000000-abcd"
+        failed.mkdir(parents=True)
+        metrics = {"lstm_test_accuracy": 0.1, "chance_accuracy": 0.1}
+        guard = Guard("lstm_test_accuracy", above="chance_accuracy", margin=0.2)
+        _, result = guard.check(metrics)
+        record = {"metrics": metrics, "guards": [result], "run_dir": str(failed)}
+        (failed / "metrics.json").write_text(json.dumps(record))
+        raise LearningGuardError(name, [result["text"]])
+
+    monkeypatch.setattr(runner, "run", fake_run)
+    (entry,) = suite.run_suite(
+        ["mnist1d"], runs_dir=tmp_path / "runs", results_dir=tmp_path / "results"
+    )
+    row = _rows((tmp_path / "runs" / "index.html").read_text())["mnist1d"]
+    assert entry["error"].startswith("LearningGuardError")
+    assert "lstm_test_accuracy = 0.1<br>" in row
+    assert '<span class="failed">FAILED</span>' in row
+    assert "chance_accuracy (0.1) + 0.2 = 0.3" in row
+    assert 'href="mnist1d/failed-20261201-000000-abcd/metrics.json"' in row
 
 
 def test_unknown_demo_in_the_suite_is_a_clear_error():
@@ -112,7 +225,7 @@ def test_same_seed_gives_the_same_metrics_bit_for_bit(suite_run, quick_runs, nam
     # Two separate quick runs of the demo in this process: the suite's and the
     # one the demo's own tests use.
     root, _ = suite_run
-    first = json.loads((root / "runs" / name / "metrics.json").read_text())
+    first = json.loads((root / "runs" / name / "latest" / "metrics.json").read_text())
     _, again = quick_runs(name)
     assert _deterministic(again["metrics"]) == _deterministic(first["metrics"])
     assert len(_deterministic(first["metrics"])) >= 3

@@ -52,6 +52,7 @@ def test_real_shapes_dtypes_and_counts(real_data):
     assert x_test.shape == (10000, 28, 28) and x_test.dtype == np.uint8
     assert y_train.shape == (60000,) and y_train.dtype == np.uint8
     assert y_test.shape == (10000,) and y_test.dtype == np.uint8
+    assert fashion_mnist.SPLIT_SIZES == {"train": len(x_train), "test": len(x_test)}
     np.testing.assert_array_equal(np.bincount(y_train), [6000] * 10)
     np.testing.assert_array_equal(np.bincount(y_test), [1000] * 10)
     assert x_train.flags.writeable

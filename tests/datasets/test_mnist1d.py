@@ -16,6 +16,7 @@ def test_shapes_dtypes_and_labels():
     assert x_test.shape == (1000, 40) and x_test.dtype == np.float32
     assert y_train.shape == (4000,) and y_train.dtype == np.int64
     assert y_test.shape == (1000,) and y_test.dtype == np.int64
+    assert mnist1d_loader.SPLIT_SIZES == {"train": len(x_train), "test": len(x_test)}
     assert set(np.unique(y_train)) == set(range(10))
     assert set(np.unique(y_test)) == set(range(10))
     # make_dataset standardizes the whole data set.

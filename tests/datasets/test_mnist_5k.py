@@ -12,7 +12,8 @@ def test_shapes_dtypes_and_balance():
     x, y = mnist_5k.load_data()
     assert x.shape == (5000, 28, 28) and x.dtype == np.uint8
     assert y.shape == (5000,) and y.dtype == np.int64
-    np.testing.assert_array_equal(np.bincount(y), [500] * 10)
+    np.testing.assert_array_equal(np.bincount(y), [mnist_5k.PER_CLASS] * 10)
+    assert mnist_5k.PER_CLASS == 500
     assert x.max() == 255
 
 

@@ -24,6 +24,7 @@ def _write_fake(folder, english=("A dog runs.",), german=("Ein Hund rennt. ",)):
 def test_counts_and_alignment(real_data):
     assert set(real_data) == {"train", "val", "test"}
     expected = {"train": 29000, "val": 1014, "test": 1000}
+    assert multi30k.SPLIT_SIZES == expected
     for split, (english, german) in real_data.items():
         assert len(english) == len(german) == expected[split]
         assert all(isinstance(line, str) for line in english[:10] + german[:10])

@@ -68,3 +68,22 @@ def test_unbuilt_or_non_model_is_rejected(tmp_path):
         export_saved_model(keras.layers.Dense(2), tmp_path)
     with pytest.raises(ValueError, match="must be built"):
         export_saved_model(keras.Sequential([keras.layers.Dense(2)]), tmp_path)
+
+
+def test_an_endpoint_named_serve_replaces_the_model_call_and_is_the_default(tmp_path):
+    model = _model()
+    spec = [keras.InputSpec(shape=(None, 3), dtype="float32", name="features")]
+    endpoints = {
+        "double": (lambda features: 2.0 * model(features), spec),
+        # Listed second, still `serving_default`.
+        "serve": (lambda features: {"logits": model(features)}, spec),
+    }
+    path = export_saved_model(model, tmp_path, endpoints=endpoints)
+    x = np.ones((2, 3), "float32")
+    server = serving_process()
+    for signature in ("serve", "serving_default"):
+        (served,) = server.serve(path, {"features": x}, signature=signature)
+        assert server.last_output_names == ["logits"]
+        np.testing.assert_allclose(served, model.predict(x, verbose=0), atol=1e-6)
+    with pytest.raises(ValueError, match="pass one of them, not both"):
+        export_saved_model(model, tmp_path, input_signature=spec, endpoints=endpoints)

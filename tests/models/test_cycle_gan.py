@@ -162,12 +162,7 @@ def test_fit_lowers_the_cycle_loss_and_resumes_identically_after_load(tmp_path):
 def test_translate_signatures_serve_without_kerastoolkit(tmp_path):
     model = _cycle()
     x, y = _images(3, 0), _images(5, 1)
-    path = export_saved_model(
-        model,
-        tmp_path,
-        input_signature=[keras.InputSpec(shape=(None, *SHAPE), dtype="float32")],
-        endpoints=model.serving_endpoints(),
-    )
+    path = export_saved_model(model, tmp_path, endpoints=model.serving_endpoints())
     server = serving_process()
     (to_y,) = server.serve(path, [x], signature="translate_x_to_y")
     np.testing.assert_allclose(to_y, _numpy(model.translate_x_to_y(x)), atol=1e-5)

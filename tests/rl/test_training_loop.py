@@ -1,12 +1,14 @@
 """The training loop: same seed -> same run; interrupt, resume -> the same
 continuation; atomic checkpoints; TensorBoard logs; environments."""
 
+import pickle
+
 import numpy as np
 import pytest
 import tensorflow as tf
 from tensorflow.core.util import event_pb2
 
-from kerastoolkit.rl.environments import make_env
+from kerastoolkit.rl.environments import check_env_id, make_env
 from kerastoolkit.rl.training_loop import (
     CHECKPOINT_NAME,
     dqn_settings,
@@ -15,6 +17,7 @@ from kerastoolkit.rl.training_loop import (
     read_checkpoint,
     train_dqn,
 )
+from kerastoolkit.training import CorruptCheckpointError, IncompatibleCheckpointError
 
 SHORT = {
     "total_steps": 900,
@@ -128,11 +131,27 @@ def test_resume_is_exact_with_n_step_prioritized_dueling_double(tmp_path):
     assert_same_weights(resumed["agent"], whole["agent"])
 
 
-def test_resume_refuses_other_settings(tmp_path):
+def test_resume_refuses_other_settings_and_damaged_checkpoints(tmp_path):
     settings = {**SHORT, "total_steps": 60, "learning_starts": 60}
     train_dqn(seed=0, checkpoint_dir=tmp_path, **settings)
-    with pytest.raises(ValueError, match="gamma"):
+    path = tmp_path / CHECKPOINT_NAME
+    with pytest.raises(IncompatibleCheckpointError) as raised:
         train_dqn(seed=0, checkpoint_dir=tmp_path, gamma=0.5, **settings)
+    assert str(path) in str(raised.value) and "gamma: 0.99 -> 0.5" in str(raised.value)
+    whole = path.read_bytes()
+    damaged = {
+        "truncated": whole[: len(whole) // 2],
+        "garbled": whole[:40] + bytes(255 - b for b in whole[40:200]) + whole[200:],
+        "empty": b"",
+        "not a checkpoint": pickle.dumps({"step": 3}),
+    }
+    for cause, content in damaged.items():
+        path.write_bytes(content)
+        with pytest.raises(CorruptCheckpointError, match="is corrupt") as raised:
+            train_dqn(seed=0, checkpoint_dir=tmp_path, **settings)
+        message = str(raised.value)
+        assert str(path) in message and len(message.splitlines()) == 1, cause
+        assert path.read_bytes() == content, "a damaged checkpoint is kept to inspect"
 
 
 def test_evaluate_policy_and_episode_seeds(reference_run):
@@ -154,6 +173,25 @@ def test_settings_validation():
         dqn_settings(exploration_fraction=1.5)
     with pytest.raises(ValueError, match="`env_id`"):
         make_env("NoSuchEnv-v0")
+
+
+@pytest.mark.parametrize(
+    ("env_id", "message"),
+    [
+        ("NoSuchEnv-v0", "must be a registered gymnasium environment, got 'NoSuch"),
+        ("ALE/NoSuchGame-v5", "must be a registered gymnasium environment"),
+        ("Pendulum-v1", "must have discrete actions for DQN, got 'Pendulum-v1'"),
+        ("", "must be a gymnasium id string"),
+    ],
+)
+def test_check_env_id_refuses_what_dqn_cannot_train_on(env_id, message):
+    with pytest.raises(ValueError, match=message):
+        check_env_id(env_id)
+
+
+def test_check_env_id_accepts_classic_control_and_atari():
+    for env_id in ("CartPole-v1", "Acrobot-v1", "ALE/Pong-v5"):
+        assert check_env_id(env_id) == env_id
 
 
 def test_atari_preprocessing():

@@ -62,7 +62,7 @@ def test_with_time_to_spare_it_is_the_plain_cosine_decay_to_zero(monkeypatch):
 @pytest.mark.parametrize(
     "kwargs, name",
     [
-        ({"peak": 0.0, "total_steps": 10, "minutes": 1.0}, "peak"),
+        ({"peak": -1e-3, "total_steps": 10, "minutes": 1.0}, "peak"),
         ({"peak": 1e-3, "total_steps": 0, "minutes": 1.0}, "total_steps"),
         ({"peak": 1e-3, "total_steps": 10, "minutes": 0}, "minutes"),
     ],

@@ -5,6 +5,7 @@ import keras
 import numpy as np
 import pytest
 
+from kerastoolkit.testing import check_serialization
 from kerastoolkit.training.layerwise_adamw import LayerwiseAdamW
 from kerastoolkit.training.learning_rate_schedules import LinearWarmupDecay
 
@@ -48,8 +49,7 @@ def test_layerwise_adamw_is_adamw_at_each_variables_rate():
 def test_layerwise_adamw_config_and_validation():
     schedule = LinearWarmupDecay(1e-3, 2, 10)
     optimizer = LayerwiseAdamW(schedule, {"a/kernel": 0.5}, weight_decay=0.1)
-    config = optimizer.get_config()
-    clone = LayerwiseAdamW.from_config(config)
+    clone = check_serialization(optimizer)
     assert clone.learning_rate_multipliers == {"a/kernel": 0.5}
     assert clone.no_decay_names == ("bias", "gamma", "beta")
     with pytest.raises(ValueError, match="positive numbers, got -1"):

@@ -2,6 +2,19 @@
 
 import dataclasses
 
+from applications.config_checks import check_learning_rate, check_run_fields
+from kerastoolkit.models.cycle_gan import ADVERSARIAL_LOSSES
+from kerastoolkit.utils.argument_checks import (
+    non_negative_int,
+    number_in_range,
+    one_of,
+    positive_int,
+    sequence_of,
+)
+
+# Images of sklearn's 8x8 digits, the smaller domain.
+SMALLER_DOMAIN = 1797
+
 
 @dataclasses.dataclass
 class Config:
@@ -52,3 +65,32 @@ class Config:
             epochs=1,
             classifier_epochs=1,
         )
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self):
+        """Checks every field; raises ValueError naming the first bad one."""
+        check_run_fields(self)
+        number_in_range(
+            "test_fraction", self.test_fraction, 0, 1, low_open=True, high_open=True
+        )
+        # Both domains keep test and training images: the smaller one has
+        # 1,797 (sklearn's digits).
+        held_out = round(self.test_fraction * SMALLER_DOMAIN)
+        if not 1 <= held_out < SMALLER_DOMAIN:
+            raise ValueError(
+                f"`test_fraction` must hold out at least one and not all of the "
+                f"{SMALLER_DOMAIN} sklearn digits, got {self.test_fraction!r}."
+            )
+        non_negative_int("train_size", self.train_size)
+        positive_int("generator_filters", self.generator_filters)
+        positive_int("residual_blocks", self.residual_blocks)
+        sequence_of("discriminator_filters", self.discriminator_filters, positive_int)
+        number_in_range("lambda_cycle", self.lambda_cycle, 0)
+        number_in_range("lambda_identity", self.lambda_identity, 0)
+        one_of("adversarial_loss", self.adversarial_loss, ADVERSARIAL_LOSSES)
+        check_learning_rate("learning_rate", self.learning_rate)
+        positive_int("batch_size", self.batch_size)
+        positive_int("epochs", self.epochs)
+        positive_int("classifier_epochs", self.classifier_epochs)

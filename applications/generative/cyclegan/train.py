@@ -183,7 +183,7 @@ def unpaired_batches(x, y, batch_size, seed):
 
 def _translator(generator):
     def translate(images):
-        return generator(images, training=False)
+        return {"translated": generator(images, training=False)}
 
     return translate
 
@@ -322,7 +322,7 @@ def train_and_evaluate(config):
     models_dir = output_dir / "models"
     models_dir.mkdir(exist_ok=True)
     cycle.save(models_dir / "cycle_gan.keras")
-    spec = [keras.InputSpec(shape=(None, *IMAGE_SHAPE), dtype="float32")]
+    spec = [keras.InputSpec(shape=(None, *IMAGE_SHAPE), dtype="float32", name="images")]
     for name, generator, images in (
         ("mnist_to_digits", cycle.generator_g, x_test),
         ("digits_to_mnist", cycle.generator_f, y_test),
@@ -331,8 +331,11 @@ def train_and_evaluate(config):
             export_saved_model(
                 generator,
                 export_root / name,
-                input_signature=spec,
-                endpoints={"translate": (_translator(generator), spec)},
+                # `serve` (the default) and `translate`: images -> translated.
+                endpoints={
+                    "serve": (_translator(generator), spec),
+                    "translate": (_translator(generator), spec),
+                },
                 examples={"translate": images[:3].astype("float32")},
             )
         )

@@ -2,6 +2,19 @@
 
 import dataclasses
 
+from applications.config_checks import check_learning_rate, check_run_fields
+from kerastoolkit.utils.argument_checks import (
+    int_in_range,
+    non_negative_int,
+    number_in_range,
+    one_of,
+    positive_int,
+    rate,
+    sequence_of,
+)
+
+DATASETS = ("sst2", "mr")
+
 
 @dataclasses.dataclass
 class Config:
@@ -97,3 +110,57 @@ class Config:
             test_size=64,
             verbose=0,
         )
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self):
+        """Checks every field; raises ValueError naming the first bad one."""
+        check_run_fields(self)
+        # Byte-level BPE: the 256 bytes and RoBERTa's 5 special tokens first.
+        int_in_range("vocabulary_size", self.vocabulary_size, 261)
+        positive_int("num_layers", self.num_layers)
+        positive_int("num_heads", self.num_heads)
+        positive_int("hidden_dim", self.hidden_dim)
+        if self.hidden_dim % self.num_heads:
+            raise ValueError(
+                f"`hidden_dim` must be divisible by `num_heads`={self.num_heads}, "
+                f"got {self.hidden_dim!r}."
+            )
+        positive_int("intermediate_dim", self.intermediate_dim)
+        # Packed inputs hold <s>, </s> and at least one token.
+        int_in_range("max_sequence_length", self.max_sequence_length, 3)
+        int_in_range(
+            "pretrain_sequence_length",
+            self.pretrain_sequence_length,
+            3,
+            self.max_sequence_length,
+        )
+        # With a `preset`, its own position table bounds `sequence_length`.
+        int_in_range(
+            "sequence_length",
+            self.sequence_length,
+            3,
+            None if self.preset else self.max_sequence_length,
+        )
+        positive_int("pretrain_epochs", self.pretrain_epochs)
+        positive_int("pretrain_batch_size", self.pretrain_batch_size)
+        check_learning_rate("pretrain_learning_rate", self.pretrain_learning_rate)
+        non_negative_int("pretrain_max_sentences", self.pretrain_max_sentences)
+        sequence_of(
+            "datasets",
+            self.datasets,
+            lambda name, value: one_of(name, value, DATASETS),
+            unique=True,
+        )
+        sequence_of("seeds", self.seeds, non_negative_int, unique=True)
+        positive_int("epochs", self.epochs)
+        positive_int("batch_size", self.batch_size)
+        check_learning_rate("learning_rate", self.learning_rate)
+        rate("warmup_fraction", self.warmup_fraction)
+        number_in_range("weight_decay", self.weight_decay, 0)
+        number_in_range("layer_decay", self.layer_decay, 0, 1, low_open=True)
+        rate("dropout", self.dropout)
+        non_negative_int("patience", self.patience)
+        non_negative_int("train_size", self.train_size)
+        non_negative_int("test_size", self.test_size)

@@ -2,6 +2,24 @@
 
 import dataclasses
 
+from applications.config_checks import (
+    check_learning_rate,
+    check_run_fields,
+    check_subset_size,
+)
+from kerastoolkit.datasets import multi30k
+from kerastoolkit.models.seq2seq_translator import ATTENTIONS
+from kerastoolkit.utils.argument_checks import (
+    non_negative_int,
+    number_in_range,
+    one_of,
+    positive_int,
+    rate,
+)
+
+# The models `models` may name (the demo's train.MODELS).
+MODELS = ("transformer", "seq2seq")
+
 
 @dataclasses.dataclass
 class Config:
@@ -11,6 +29,8 @@ class Config:
     train_size: int = 0
     # Score only the first N test2016 pairs (0 = all 1,000).
     test_size: int = 0
+    # Validation loss on only the first N validation pairs (0 = all 1,014).
+    val_size: int = 0
     # Which models to train, comma-separated: "transformer", "seq2seq".
     models: str = "transformer,seq2seq"
     # Size of the WordPiece vocabulary shared by English and German (training
@@ -36,10 +56,12 @@ class Config:
     warmup_steps: int = 1000
     # Transformer: factor on the schedule (peak = scale / sqrt(d_model * warmup)).
     learning_rate_scale: float = 0.5
-    # Transformer: most epochs (the time budget or early stopping may end sooner).
+    # Transformer: most epochs (early stopping may end sooner; the default run
+    # stopped after 22, in 69 minutes on an idle 2-core machine).
     epochs: int = 30
-    # Transformer: wall-clock training budget in minutes (0 = none).
-    train_minutes: float = 80.0
+    # Transformer: an optional wall-clock cap in minutes (0 = none, the
+    # default: training length is set in epochs, the same on every machine).
+    train_minutes: float = 0.0
     # Seq2seq: embedding size of source and target tokens.
     seq2seq_embedding_dim: int = 256
     # Seq2seq: LSTM units (each encoder direction, and the decoder).
@@ -50,10 +72,10 @@ class Config:
     seq2seq_dropout: float = 0.2
     # Seq2seq: Adam learning rate.
     seq2seq_learning_rate: float = 2e-3
-    # Seq2seq: most epochs.
-    seq2seq_epochs: int = 15
-    # Seq2seq: wall-clock training budget in minutes (0 = none).
-    seq2seq_train_minutes: float = 30.0
+    # Seq2seq: most epochs (14 took 30 minutes on an idle 2-core machine).
+    seq2seq_epochs: int = 14
+    # Seq2seq: an optional wall-clock cap in minutes (0 = none, the default).
+    seq2seq_train_minutes: float = 0.0
     # Epochs without validation-loss improvement before stopping.
     patience: int = 3
     # Beam-search width.
@@ -78,23 +100,90 @@ class Config:
 
     @classmethod
     def quick(cls):
-        """A smoke run: 300 training pairs, tiny models, one epoch, 8 test pairs."""
+        """The smallest run that shows the Transformer translating, in about 1 min.
+
+        A one-layer Transformer of width 64 on the first 8,000 training pairs
+        and an 800-token vocabulary, five epochs of batches of 128 (about 45
+        CPU seconds) at a high peak learning rate; scored on the first 100
+        test2016 sentences, where it reaches 8-9 BLEU against 0.18 for copying
+        the English source. The attention LSTM only runs its pipeline here
+        (one epoch of a 16-unit model, for its export): it needs minutes more
+        to translate. Training length is in epochs, never a clock.
+        """
         return cls(
-            train_size=300,
-            test_size=8,
-            vocabulary_size=200,
+            train_size=8000,
+            test_size=100,
+            val_size=200,
+            vocabulary_size=800,
             max_tokens=20,
-            batch_size=64,
+            batch_size=128,
             num_layers=1,
-            hidden_dim=32,
-            num_heads=2,
-            intermediate_dim=64,
-            warmup_steps=10,
-            epochs=1,
+            hidden_dim=64,
+            num_heads=4,
+            intermediate_dim=128,
+            warmup_steps=100,
+            epochs=5,
             seq2seq_embedding_dim=16,
             seq2seq_units=16,
             seq2seq_epochs=1,
             beam_size=2,
-            max_decode_length=12,
+            max_decode_length=24,
             num_examples=3,
         )
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self):
+        """Checks every field; raises ValueError naming the first bad one."""
+        check_run_fields(self)
+        check_subset_size(
+            "train_size",
+            self.train_size,
+            multi30k.SPLIT_SIZES["train"],
+            "the Multi30k training pairs",
+        )
+        check_subset_size(
+            "test_size",
+            self.test_size,
+            multi30k.SPLIT_SIZES["test"],
+            "the test2016 pairs",
+        )
+        if not isinstance(self.models, str):
+            raise ValueError(f"`models` must be a string, got {self.models!r}.")
+        names = [name.strip() for name in self.models.split(",") if name.strip()]
+        if not names or set(names) - set(MODELS) or len(set(names)) < len(names):
+            raise ValueError(
+                f"`models` must name some of {', '.join(MODELS)}, comma-separated, "
+                f"each once, got {self.models!r}."
+            )
+        positive_int("vocabulary_size", self.vocabulary_size)
+        positive_int("max_tokens", self.max_tokens)
+        positive_int("batch_size", self.batch_size)
+        positive_int("num_layers", self.num_layers)
+        positive_int("num_heads", self.num_heads)
+        positive_int("hidden_dim", self.hidden_dim)
+        if self.hidden_dim % self.num_heads:
+            raise ValueError(
+                f"`hidden_dim` must be divisible by `num_heads`={self.num_heads}, "
+                f"got {self.hidden_dim!r}."
+            )
+        positive_int("intermediate_dim", self.intermediate_dim)
+        rate("dropout", self.dropout)
+        rate("label_smoothing", self.label_smoothing)
+        positive_int("warmup_steps", self.warmup_steps)
+        check_learning_rate("learning_rate_scale", self.learning_rate_scale)
+        positive_int("epochs", self.epochs)
+        number_in_range("train_minutes", self.train_minutes, 0)
+        positive_int("seq2seq_embedding_dim", self.seq2seq_embedding_dim)
+        positive_int("seq2seq_units", self.seq2seq_units)
+        one_of("seq2seq_attention", self.seq2seq_attention, ATTENTIONS)
+        rate("seq2seq_dropout", self.seq2seq_dropout)
+        check_learning_rate("seq2seq_learning_rate", self.seq2seq_learning_rate)
+        positive_int("seq2seq_epochs", self.seq2seq_epochs)
+        number_in_range("seq2seq_train_minutes", self.seq2seq_train_minutes, 0)
+        non_negative_int("patience", self.patience)
+        positive_int("beam_size", self.beam_size)
+        number_in_range("length_penalty", self.length_penalty, 0)
+        positive_int("max_decode_length", self.max_decode_length)
+        non_negative_int("num_examples", self.num_examples)

@@ -7,16 +7,18 @@ from pathlib import Path
 import keras
 import matplotlib
 import numpy as np
-import tensorflow as tf
 from gensim.models import Word2Vec as GensimWord2Vec
 from gensim.test.utils import datapath
 
+from applications.learning_guards import Guard
 from kerastoolkit.datasets import multi30k, tinyshakespeare
 from kerastoolkit.export import export_saved_model
 from kerastoolkit.models.word2vec import Word2Vec, linear_decay_sgd
 from kerastoolkit.text.embedding_evaluation import (
     analogy_accuracy,
     nearest_neighbours,
+    read_analogies,
+    read_word_pairs,
     word_pair_similarity,
 )
 from kerastoolkit.text.vocabulary import Vocabulary
@@ -35,6 +37,26 @@ PUBLISHED = {
     "2013, 'Efficient Estimation...', table 6; our corpus is ~10,000x smaller)": 0.53,
 }
 
+# The quick run (the whole corpus once, 50-d; 13-22 s at load 4-6 on the
+# 2-core machine) gave, with seeds 0-4:
+#   WordSim-353 Spearman, ours 0.173, 0.176, 0.163, 0.214, 0.169; random
+#     vectors (mean of 10 draws) 0.054, 0.009, 0.026, 0.028, 0.026, so ours
+#     minus random 0.119, 0.168, 0.137, 0.186, 0.143 (min 0.119); gensim
+#     0.188, 0.182, 0.203, 0.197, 0.125: ours minus gensim -0.016, -0.006,
+#     -0.040, +0.017, +0.044 (min -0.040);
+#   analogy accuracy, ours 0.026, 0.027, 0.030, 0.029, 0.033 (min 0.026),
+#     gensim 0.038-0.045, random vectors 0.0000-0.0003.
+# WordSim-353 scores only ~130 in-vocabulary pairs, so one random draw
+# spreads by about 0.09: the analogy guard (1.5 points over random; about 30
+# of the ~2,100 questions right, which no untrained model gets) is the one an
+# untrained model cannot pass by luck. Margins: WordSim 0.07 over random
+# (0.05 under the worst seed), within 0.1 of gensim (0.06 under the worst).
+GUARDS = (
+    Guard("wordsim353_spearman", above="random_wordsim353_spearman", margin=0.07),
+    Guard("analogy_accuracy", above="random_analogy_accuracy", margin=0.015),
+    Guard("wordsim353_spearman_minus_gensim", above=-0.1),
+)
+
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
@@ -51,11 +73,28 @@ def load_corpus(max_sentences=None):
     return sentences[:max_sentences] if max_sentences else sentences
 
 
-def evaluate(words, vectors):
-    """The three figures: WordSim-353 and SimLex-999 Spearman, Google analogies."""
-    wordsim = word_pair_similarity(words, vectors, datapath("wordsim353.tsv"))
-    simlex = word_pair_similarity(words, vectors, datapath("simlex999.txt"))
-    analogies = analogy_accuracy(words, vectors, datapath("questions-words.txt"))
+def load_benchmarks():
+    """The evaluation sets gensim ships: WordSim-353, SimLex-999, Google analogies."""
+    return {
+        "wordsim353": read_word_pairs(datapath("wordsim353.tsv")),
+        "simlex999": read_word_pairs(datapath("simlex999.txt")),
+        "analogies": read_analogies(datapath("questions-words.txt")),
+    }
+
+
+def evaluate(words, vectors, benchmarks=None):
+    """The three figures: WordSim-353 and SimLex-999 Spearman, Google analogies.
+
+    Args:
+        words: the vocabulary, most frequent first.
+        vectors: their vectors, `(len(words), dim)`.
+        benchmarks: `load_benchmarks()`, read once by a caller that evaluates
+            many times (read here when None).
+    """
+    benchmarks = benchmarks or load_benchmarks()
+    wordsim = word_pair_similarity(words, vectors, benchmarks["wordsim353"])
+    simlex = word_pair_similarity(words, vectors, benchmarks["simlex999"])
+    analogies = analogy_accuracy(words, vectors, benchmarks["analogies"])
     return {
         "wordsim353_spearman": wordsim["spearman"],
         "wordsim353_oov_ratio": wordsim["oov_ratio"],
@@ -63,6 +102,31 @@ def evaluate(words, vectors):
         "simlex999_oov_ratio": simlex["oov_ratio"],
         "analogy_accuracy": analogies["accuracy"],
         "analogy_oov_ratio": analogies["oov_ratio"],
+    }
+
+
+def random_vectors_baseline(words, embedding_dim, seed, draws=10):
+    """The three figures of random vectors for the same words: what a model that
+    learned nothing scores.
+
+    Each draw gives every word a standard normal vector (seeded); the figures
+    are the means over `draws` draws, so the baseline is close to its
+    expectation (a Spearman of 0 on average, with a spread of about
+    1/sqrt(pairs) for one draw).
+
+    Returns:
+        `{"random_wordsim353_spearman": ..., "random_simlex999_spearman": ...,
+        "random_analogy_accuracy": ...}`.
+    """
+    rng = np.random.default_rng(seed)
+    benchmarks = load_benchmarks()
+    figures = [
+        evaluate(words, rng.standard_normal((len(words), embedding_dim)), benchmarks)
+        for _ in range(draws)
+    ]
+    return {
+        f"random_{name}": float(np.mean([f[name] for f in figures]))
+        for name in ("wordsim353_spearman", "simlex999_spearman", "analogy_accuracy")
     }
 
 
@@ -172,7 +236,8 @@ def train_and_evaluate(config):
 
     Returns:
         Metrics: the three figures (and out-of-vocabulary ratios) for both
-        models, training words per second of both, vocabulary and corpus
+        models and for random vectors of our vocabulary (`random_...`, the
+        baseline), training words per second of both, vocabulary and corpus
         sizes, nearest neighbours, and the paths of the vectors and SavedModel.
     """
     keras.utils.set_random_seed(config.seed)
@@ -212,20 +277,16 @@ def train_and_evaluate(config):
             f"  gensim: {', '.join(gensim_words)}",
         ]
     (output_dir / "neighbours.txt").write_text("\n".join(lines) + "\n")
-    words_shape = (None,) if config.architecture == "skipgram" else (None, None)
-    signature = {
-        "words": tf.TensorSpec(words_shape, tf.int32, name="words"),
-        "targets": tf.TensorSpec((None, None), tf.int32, name="targets"),
-    }
     some = np.arange(1, 4, dtype="int32")
-    example = {
-        "words": some if config.architecture == "skipgram" else some[:, None],
-        "targets": np.stack([some + 1, some + 2], axis=1),
-    }
+    example = [
+        some if config.architecture == "skipgram" else some[:, None],
+        np.stack([some + 1, some + 2], axis=1),
+    ]
+    # `serving_default(words, targets)` -> `logits`, indices checked in range.
     saved_model = export_saved_model(
         model,
         config.export_dir,
-        input_signature=[signature],
+        endpoints=model.serving_endpoints(),
         examples={"serving_default": example},
     )
 
@@ -242,6 +303,9 @@ def train_and_evaluate(config):
         metrics[f"gensim_{name}"] = theirs[name]
     for name in ("wordsim353_spearman", "simlex999_spearman", "analogy_accuracy"):
         metrics[f"{name}_minus_gensim"] = ours[name] - theirs[name]
+    metrics.update(
+        random_vectors_baseline(vocabulary.words, config.embedding_dim, config.seed)
+    )
     metrics.update(
         {
             "words_per_second": words_per_second,

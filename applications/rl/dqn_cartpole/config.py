@@ -7,7 +7,17 @@ and the learning rate decayed linearly to 0.
 
 import dataclasses
 
+from applications.config_checks import MAX_SEED, check_learning_rate, check_run_fields
+from kerastoolkit.rl.environments import check_env_id
 from kerastoolkit.rl.training_loop import DEFAULTS
+from kerastoolkit.utils.argument_checks import (
+    boolean,
+    non_negative_int,
+    number_in_range,
+    one_of,
+    positive_int,
+    sequence_of,
+)
 
 ZOO_SETTINGS = {
     # rl-baselines3-zoo's DQN hyperparameters (hyperparams/dqn.yml): plain DQN
@@ -133,10 +143,9 @@ class Config:
     eval_episodes: int = 100
     # Mean evaluation return that counts as solved (gymnasium's threshold).
     solved_return: float = 475.0
-    # Write a resumable checkpoint every that many environment steps.
+    # Write a resumable checkpoint every that many environment steps (0: only
+    # at the end). A run interrupted with the same config resumes from it.
     checkpoint_interval: int = 10_000
-    # Continue from the checkpoints in output_dir (False: start afresh).
-    resume: bool = False
     # Offset added to every training seed (and to the evaluation seeds).
     seed: int = 0
     # 1: a progress line per 10 episodes; 0: silent.
@@ -176,3 +185,47 @@ class Config:
                 f"{env_id!r}."
             )
         return cls(env_id=env_id, **ZOO_SETTINGS[key])
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self):
+        """Checks every field; raises ValueError naming the first bad one."""
+        # DQN acts on one environment: no distribution strategy applies.
+        check_run_fields(self, strategies=("default",), verbose=(0, 1))
+        check_env_id(self.env_id)
+        seeds = sequence_of("seeds", self.seeds, non_negative_int, unique=True)
+        if self.seed + max(seeds) > MAX_SEED:
+            raise ValueError(
+                f"`seed` + `seeds` must stay below 2**32, got {self.seed!r} + "
+                f"{max(seeds)}."
+            )
+        positive_int("total_steps", self.total_steps)
+        check_learning_rate("learning_rate", self.learning_rate)
+        if self.final_learning_rate is None:
+            # A constant rate (`DQNAgent` refuses 0; decay to 0 to switch
+            # learning off).
+            number_in_range("learning_rate", self.learning_rate, 0, low_open=True)
+        else:
+            check_learning_rate("final_learning_rate", self.final_learning_rate)
+        positive_int("batch_size", self.batch_size)
+        positive_int("buffer_size", self.buffer_size)
+        non_negative_int("learning_starts", self.learning_starts)
+        number_in_range("gamma", self.gamma, 0, 1)
+        positive_int("target_update_interval", self.target_update_interval)
+        number_in_range("tau", self.tau, 0, 1, low_open=True)
+        positive_int("train_freq", self.train_freq)
+        positive_int("gradient_steps", self.gradient_steps)
+        number_in_range("exploration_fraction", self.exploration_fraction, 0, 1)
+        number_in_range("exploration_initial_eps", self.exploration_initial_eps, 0, 1)
+        number_in_range("exploration_final_eps", self.exploration_final_eps, 0, 1)
+        sequence_of("hidden_units", self.hidden_units, positive_int)
+        boolean("dueling", self.dueling)
+        boolean("double_dqn", self.double_dqn)
+        positive_int("n_step", self.n_step)
+        number_in_range("max_grad_norm", self.max_grad_norm, 0, low_open=True)
+        boolean("prioritized", self.prioritized)
+        one_of("jit_compile", self.jit_compile, ("auto", "true", "false"))
+        positive_int("eval_episodes", self.eval_episodes)
+        number_in_range("solved_return", self.solved_return)
+        non_negative_int("checkpoint_interval", self.checkpoint_interval)

@@ -1,7 +1,6 @@
 """Trains DQN on one gymnasium environment for several seeds, evaluates each
 greedy policy, plots the learning curves and exports the best policy."""
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -123,10 +122,10 @@ def train_and_evaluate(config):
     for offset in config.seeds:
         seed = config.seed + offset
         checkpoint_dir = output_dir / "checkpoints" / f"seed_{seed}"
+        # The runner keeps an interrupted run's folder only when the config is
+        # unchanged: a checkpoint found here is this run's, resumed by
+        # `train_dqn`.
         log_dir = output_dir / "tensorboard" / f"seed_{seed}"
-        if not config.resume:
-            shutil.rmtree(checkpoint_dir, ignore_errors=True)
-            shutil.rmtree(log_dir, ignore_errors=True)
         if config.verbose:
             print(f"[dqn_cartpole] {config.env_id}, seed {seed}", flush=True)
         result = train_dqn(

@@ -2,6 +2,18 @@
 
 import dataclasses
 
+from applications.config_checks import check_learning_rate, check_run_fields
+from kerastoolkit.datasets import sunspots
+from kerastoolkit.utils.argument_checks import (
+    non_negative_int,
+    one_of,
+    positive_int,
+    sequence_of,
+)
+
+YULE_WALKER_METHODS = ("mle", "unbiased")
+WAVENET_LOSSES = ("squared_error", "nll")
+
 
 @dataclasses.dataclass
 class Config:
@@ -49,12 +61,64 @@ class Config:
 
     @classmethod
     def quick(cls):
-        """A smoke run: tiny neural models, a few epochs."""
+        """The smallest run that learns: small neural models on 20-year windows,
+        ten epochs at a higher learning rate; every model forecasts the test
+        years about three times better than persistence (its MSE a third)."""
         return cls(
-            wavenet_dilations=(1, 2),
-            wavenet_channels=4,
-            lstm_units=4,
-            epochs=3,
-            patience=1,
+            window=20,
+            wavenet_channels=8,
+            lstm_units=8,
+            learning_rate=1e-2,
+            epochs=10,
+            patience=10,
             verbose=0,
         )
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self):
+        """Checks every field and that the series has room for the split.
+
+        Raises:
+            ValueError: naming the first bad field, its value and what is
+                allowed.
+        """
+        check_run_fields(self)
+        positive_int("test_years", self.test_years)
+        non_negative_int("max_order", self.max_order)
+        positive_int("fixed_order", self.fixed_order)
+        one_of("yule_walker_method", self.yule_walker_method, YULE_WALKER_METHODS)
+        positive_int("validation_years", self.validation_years)
+        positive_int("window", self.window)
+        sequence_of("wavenet_dilations", self.wavenet_dilations, positive_int)
+        positive_int("wavenet_channels", self.wavenet_channels)
+        one_of("wavenet_loss", self.wavenet_loss, WAVENET_LOSSES)
+        positive_int("lstm_units", self.lstm_units)
+        check_learning_rate("learning_rate", self.learning_rate)
+        positive_int("batch_size", self.batch_size)
+        positive_int("epochs", self.epochs)
+        non_negative_int("patience", self.patience)
+        # The years before the test period train every model: the neural
+        # models need `window` years of context before each of their fit and
+        # validation targets, the AR fits need more values than their order.
+        needs = {
+            "`window` + `validation_years` + 1": (
+                self.window + self.validation_years + 1
+            ),
+            "`max_order` + 2": self.max_order + 2,
+            "`fixed_order` + 1": self.fixed_order + 1,
+        }
+        reason, training = max(needs.items(), key=lambda item: item[1])
+        most = sunspots.NUM_YEARS - training
+        if most < 1:
+            raise ValueError(
+                f"{reason} must leave at least one of the {sunspots.NUM_YEARS} "
+                f"years (1700-2008) for the test, got {training}."
+            )
+        if self.test_years > most:
+            raise ValueError(
+                f"`test_years` must be from 1 to {most}: the series has "
+                f"{sunspots.NUM_YEARS} years (1700-2008) and training needs "
+                f"{training} ({reason}), got {self.test_years!r}."
+            )

@@ -2,6 +2,22 @@
 
 import dataclasses
 
+from applications.config_checks import (
+    check_learning_rate,
+    check_plain_cnn_filters,
+    check_run_fields,
+    check_subset_size,
+)
+from kerastoolkit.datasets import fashion_mnist, mnist_5k
+from kerastoolkit.utils.argument_checks import (
+    int_in_range,
+    non_negative_int,
+    number_in_range,
+    positive_int,
+    rate,
+    sequence_of,
+)
+
 
 @dataclasses.dataclass
 class Config:
@@ -54,4 +70,37 @@ class Config:
             epochs=2,
             test_per_class=50,
             fashion_test_size=500,
+        )
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self):
+        """Checks every field; raises ValueError naming the first bad one."""
+        check_run_fields(self)
+        # MNIST 5k has 500 images per digit: the test set takes
+        # `test_per_class` of them, the labelled sets come from the rest.
+        int_in_range("test_per_class", self.test_per_class, 1, mnist_5k.PER_CLASS - 1)
+        pool = mnist_5k.PER_CLASS - self.test_per_class
+        if not isinstance(self.per_class, int) or not 1 <= self.per_class <= pool:
+            raise ValueError(
+                f"`per_class` must be from 1 to {pool} (the MNIST 5k images per "
+                f"digit left after `test_per_class`={self.test_per_class}), got "
+                f"{self.per_class!r}."
+            )
+        sequence_of("seeds", self.seeds, non_negative_int, unique=True)
+        check_plain_cnn_filters(self.filters)
+        positive_int("convs_per_block", self.convs_per_block)
+        positive_int("epochs", self.epochs)
+        check_learning_rate("learning_rate", self.learning_rate)
+        number_in_range("fashion_loss_weight", self.fashion_loss_weight, 0)
+        number_in_range("digits_loss_weight", self.digits_loss_weight, 0)
+        rate("dropout", self.dropout)
+        rate("translation", self.translation)
+        positive_int("batch_size", self.batch_size)
+        check_subset_size(
+            "fashion_test_size",
+            self.fashion_test_size,
+            fashion_mnist.SPLIT_SIZES["test"],
+            "the Fashion-MNIST test images",
         )

@@ -2,6 +2,22 @@
 
 import dataclasses
 
+from applications.config_checks import (
+    check_learning_rate,
+    check_plain_cnn_filters,
+    check_run_fields,
+    check_subset_size,
+)
+from kerastoolkit.datasets import fashion_mnist, mnist_5k
+from kerastoolkit.utils.argument_checks import (
+    boolean,
+    int_in_range,
+    non_negative_int,
+    positive_int,
+    rate,
+    sequence_of,
+)
+
 
 @dataclasses.dataclass
 class Config:
@@ -70,3 +86,46 @@ class Config:
             head_steps=12,
             fine_tune_steps=6,
         )
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self):
+        """Checks every field; raises ValueError naming the first bad one."""
+        check_run_fields(self)
+        check_subset_size(
+            "pretrain_size",
+            self.pretrain_size,
+            fashion_mnist.SPLIT_SIZES["train"],
+            "the Fashion-MNIST training images",
+        )
+        positive_int("pretrain_epochs", self.pretrain_epochs)
+        filters = check_plain_cnn_filters(self.filters)
+        positive_int("convs_per_block", self.convs_per_block)
+        # MNIST 5k has 500 images per digit: the test set takes
+        # `test_per_class` of them, the labelled sets come from the rest.
+        int_in_range("test_per_class", self.test_per_class, 1, mnist_5k.PER_CLASS - 1)
+        pool = mnist_5k.PER_CLASS - self.test_per_class
+        sequence_of(
+            "labels_per_class",
+            self.labels_per_class,
+            lambda name, value: int_in_range(name, value, 1, pool),
+            unique=True,
+        )
+        sequence_of("seeds", self.seeds, non_negative_int, unique=True)
+        positive_int("head_steps", self.head_steps)
+        non_negative_int("fine_tune_steps", self.fine_tune_steps)
+        # A `pretrained_model` brings its own blocks, counted when it loads.
+        int_in_range(
+            "unfreeze_blocks",
+            self.unfreeze_blocks,
+            0,
+            None if self.pretrained_model else len(filters),
+        )
+        boolean("fine_tune_batchnorm", self.fine_tune_batchnorm)
+        check_learning_rate("head_learning_rate", self.head_learning_rate)
+        check_learning_rate("fine_tune_learning_rate", self.fine_tune_learning_rate)
+        check_learning_rate("scratch_learning_rate", self.scratch_learning_rate)
+        rate("head_dropout", self.head_dropout)
+        rate("translation", self.translation)
+        positive_int("batch_size", self.batch_size)

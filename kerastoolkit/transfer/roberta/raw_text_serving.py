@@ -110,7 +110,9 @@ def export_raw_text_classifier(classifier, export_root, *, version=None, example
     """Exports `classifier` as a SavedModel whose `serving_default` takes strings.
 
     The signature's one argument is a `tf.string` tensor of shape `(None,)`
-    named `sentences`; its one output the class probabilities. The layout is
+    named `sentences`; its one output `probabilities`, the class
+    probabilities (`serve` is the same signature). Another rank fails with
+    `InvalidArgumentError` naming `sentences`. The layout is
     TF Serving's (`export_root/<version>/`), written atomically by
     `kerastoolkit.export.export_saved_model`, with the tokenizer's lookup
     tables tracked one by one (Keras' model tracking does not reach them).
@@ -137,12 +139,15 @@ def export_raw_text_classifier(classifier, export_root, *, version=None, example
     model = RawTextClassifier(classifier, name="raw_text_classifier")
     model(tf.constant(["build"]))
     spec = [tf.TensorSpec([None], tf.string, name="sentences")]
+
+    def classify(sentences):
+        return {"probabilities": model.call(sentences)}
+
     return export_saved_model(
         model,
         export_root,
         version=version,
-        input_signature=spec,
-        endpoints={"serving_default": (model.call, spec)},
+        endpoints={"serve": (classify, spec)},
         examples=None if examples is None else {"serving_default": examples},
         example_imports=("tensorflow_text",),
         track=list(model._lookup_tables._trackable_children().values()),

@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 from kerastoolkit.testing import serving_process
+from kerastoolkit.testing.saved_model_serving import ServedRequestError
 from kerastoolkit.transfer.roberta.checkpoints import load_roberta_classifier
 from kerastoolkit.transfer.roberta.fine_tuning import predict_probabilities
 from kerastoolkit.transfer.roberta.raw_text_serving import (
@@ -38,6 +39,7 @@ def test_served_probabilities_equal_in_process(classifier, tmp_path):
         (served,) = server.serve(
             path, {"sentences": np.array(batch)}, imports=("tensorflow_text",)
         )
+        assert server.last_output_names == ["probabilities"]
         assert served.shape == (len(batch), 3)
         np.testing.assert_allclose(served, expected[: len(batch)], atol=1e-5)
     # In process, the wrapper on a string tensor gives the same.
@@ -45,6 +47,17 @@ def test_served_probabilities_equal_in_process(classifier, tmp_path):
     np.testing.assert_allclose(
         np.asarray(model(tf.constant(SENTENCES))), expected, atol=1e-5
     )
+    # One sentence without its batch axis is refused, by name, at once.
+    with pytest.raises(ServedRequestError) as caught:
+        server.serve(
+            path, {"sentences": np.array(SENTENCES[0])}, imports=("tensorflow_text",)
+        )
+    assert caught.value.error_type == "InvalidArgumentError"
+    assert (
+        "`sentences` must be a rank-1 tensor of shape (?), got shape []"
+        in caught.value.message
+    )
+    assert caught.value.seconds < 1.0
     second = export_raw_text_classifier(classifier, tmp_path / "sentiment")
     assert second.name == "2"
     with pytest.raises(FileExistsError, match="already exists"):
