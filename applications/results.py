@@ -242,13 +242,17 @@ class Sentence:
 
 BENCHMARKS = {
     "rnn_throughput": Sentence(
-        "this package's LSTM vs `keras.layers.LSTM`, training throughput",
+        "this package's LSTM vs `keras.layers.LSTM`, training and inference throughput",
         "with batch {d[arguments][batch_size]}, {d[arguments][timesteps]} steps x "
-        "{d[arguments][features]} features, {d[arguments][units]} units: "
+        "{d[arguments][features]} features, {d[arguments][units]} units: training "
         "throughput ratio ours/keras = {paired[sequences_per_second]:.2f} "
         "(median of {n} same-run repetitions, {low[sequences_per_second]:.2f}-"
         "{high[sequences_per_second]:.2f}); per CPU-second: throughput ratio "
-        "ours/keras = {ratio[sequences_per_cpu_second]:.2f}",
+        "ours/keras = {ratio[sequences_per_cpu_second]:.2f}; inference "
+        "throughput ratio ours/keras = {paired[inference_sequences_per_second]:.2f}"
+        " ({low[inference_sequences_per_second]:.2f}-"
+        "{high[inference_sequences_per_second]:.2f}), per CPU-second "
+        "{ratio[inference_sequences_per_cpu_second]:.2f}",
     ),
     "word2vec_vs_gensim": Sentence(
         "Keras word2vec vs gensim on the demo's corpus, same settings and threads",

@@ -154,20 +154,119 @@ class LSTMCell(keras.layers.Layer):
                 constraint=self.bias_constraint,
             )
 
-    def call(self, inputs, states):
-        argument_checks.tensor_argument("inputs", inputs, ndim=2)
-        z_previous, c_previous = states[0], states[1]
-        gates = ops.matmul(inputs, self.kernel) + ops.matmul(
-            z_previous, self.recurrent_kernel
-        )
+    def project_inputs(self, inputs):
+        """The input part of the gates, `x W_x^T + b`, for any leading shape.
+
+        `LSTM` applies it to every time step at once, as one large matrix
+        product before its loop, so that only `recurrent_step` runs per step.
+
+        Args:
+            inputs: a tensor of shape `(..., input_dim)`.
+
+        Returns:
+            A tensor of shape `(..., 4 units)`, the gates i, f, c, o without
+            their recurrent part.
+        """
+        projected = ops.matmul(inputs, self.kernel)
         if self.bias is not None:
-            gates = gates + self.bias
+            projected = projected + self.bias
+        return projected
+
+    def recurrent_step(self, projected, states):
+        """One step from the projected input: `[z_t, c_t]` from `[z_{t-1}, c_{t-1}]`.
+
+        Args:
+            projected: `project_inputs(x_t)`, of shape `(batch, 4 units)`.
+            states: the list `[z_{t-1}, c_{t-1}]`.
+
+        Returns:
+            The list `[z_t, c_t]`.
+        """
+        new_states, _ = self.recurrent_step_and_backward(
+            projected, states, self.recurrent_kernel
+        )
+        return new_states
+
+    @property
+    def has_step_backward(self):
+        """Whether `recurrent_step_and_backward` can back-propagate by hand.
+
+        It can with the notes' activations (`tanh` and `sigmoid`), whose
+        derivatives it writes from their outputs.
+        """
+        return (
+            self.activation is keras.activations.tanh
+            and self.recurrent_activation is keras.activations.sigmoid
+        )
+
+    def recurrent_step_and_backward(self, projected, states, recurrent_kernel):
+        """`recurrent_step`, and the function that back-propagates through it.
+
+        With `a_t = [i_t | f_t | tanh(in_c) | o_t]` the activated gates and
+        `g_t` their pre-activations (`projected + z_{t-1} W_z^T`), the step's
+        gradients from `dz_t` and `dc_t` are
+
+            dc    = dc_t + dz_t * o_t * (1 - tanh(c_t)^2)
+            da    = [dc * tanh(in_c) | dc * c_{t-1} | dc * i_t | dz_t * tanh(c_t)]
+            dg    = da * (1 - a_t) * (a_t + [0 | 0 | 1 | 0])
+            dz_{t-1} = dg W_z,   dc_{t-1} = dc * f_t
+
+        (the last factor of `dg` is `sigma' = a (1 - a)` on the three gates and
+        `tanh' = (1 - a)(1 + a)` on the candidate).
+
+        Args:
+            projected: `project_inputs(x_t)`, of shape `(batch, 4 units)`.
+            states: the list `[z_{t-1}, c_{t-1}]`.
+            recurrent_kernel: the `recurrent_kernel` tensor (`W_z^T`).
+
+        Returns:
+            `([z_t, c_t], backward)`, where `backward(gradients,
+            recurrent_kernel_transposed)` takes the gradients of `[z_t, c_t]`
+            and returns `(dg, [dz_{t-1}, dc_{t-1}])`; it holds only when
+            `has_step_backward`.
+        """
+        z_previous, c_previous = states[0], states[1]
+        gates = projected + ops.matmul(z_previous, recurrent_kernel)
         i, f, candidate, o = ops.split(gates, 4, axis=-1)
         i = self.recurrent_activation(i)
         f = self.recurrent_activation(f)
         o = self.recurrent_activation(o)
-        c = c_previous * f + i * self.activation(candidate)
-        z = self.activation(c) * o
+        candidate = self.activation(candidate)
+        c = c_previous * f + i * candidate
+        cell_output = self.activation(c)
+        z = cell_output * o
+
+        def backward(gradients, recurrent_kernel_transposed):
+            dz, dc = gradients
+            dc = dc + dz * o * (1.0 - cell_output * cell_output)
+            activated = ops.concatenate([i, f, candidate, o], axis=-1)
+            d_activated = ops.concatenate(
+                [dc * candidate, dc * c_previous, dc * i, dz * cell_output], axis=-1
+            )
+            units = self.units
+            candidate_columns = ops.concatenate(
+                [
+                    ops.zeros((2 * units,), activated.dtype),
+                    ops.ones((units,), activated.dtype),
+                    ops.zeros((units,), activated.dtype),
+                ]
+            )
+            derivative = (1.0 - activated) * (activated + candidate_columns)
+            d_gates = d_activated * derivative
+            return d_gates, [
+                ops.matmul(d_gates, recurrent_kernel_transposed),
+                dc * f,
+            ]
+
+        return [z, c], backward
+
+    def output_from_state(self, z):
+        """The cell's output from its first state: `z_t` itself."""
+        return z
+
+    def call(self, inputs, states):
+        argument_checks.tensor_argument("inputs", inputs, ndim=2)
+        z, c = self.recurrent_step(self.project_inputs(inputs), states)
         return z, [z, c]
 
     def get_config(self):

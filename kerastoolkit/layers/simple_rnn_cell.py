@@ -9,6 +9,17 @@ from kerastoolkit.layers.weight_options import (
 )
 from kerastoolkit.utils import argument_checks
 
+# `g'(in) * upstream` written from the output `y = g(in)`, for the hidden
+# activations whose derivative is a function of their output.
+_DERIVATIVES_FROM_OUTPUT = {
+    keras.activations.tanh: lambda upstream, y: upstream * (1.0 - y * y),
+    keras.activations.sigmoid: lambda upstream, y: upstream * (y * (1.0 - y)),
+    keras.activations.relu: lambda upstream, y: ops.where(
+        y > 0, upstream, ops.zeros_like(upstream)
+    ),
+    keras.activations.linear: lambda upstream, y: upstream,
+}
+
 
 @keras.saving.register_keras_serializable(package="kerastoolkit")
 class SimpleRNNCell(keras.layers.Layer):
@@ -141,21 +152,95 @@ class SimpleRNNCell(keras.layers.Layer):
                     "output_bias", (self.output_units,), "bias"
                 )
 
-    def call(self, inputs, states):
-        argument_checks.tensor_argument("inputs", inputs, ndim=2)
-        z_previous = states[0] if isinstance(states, (list, tuple)) else states
-        pre_activation = ops.matmul(inputs, self.kernel) + ops.matmul(
-            z_previous, self.recurrent_kernel
-        )
+    def project_inputs(self, inputs):
+        """The input part of `in_z`, `x W_xz^T + b_z`, for any leading shape.
+
+        `SimpleRNN` applies it to every time step at once, as one large matrix
+        product before its loop, so that only `recurrent_step` runs per step.
+
+        Args:
+            inputs: a tensor of shape `(..., input_dim)`.
+
+        Returns:
+            A tensor of shape `(..., units)`.
+        """
+        projected = ops.matmul(inputs, self.kernel)
         if self.bias is not None:
-            pre_activation = pre_activation + self.bias
+            projected = projected + self.bias
+        return projected
+
+    def recurrent_step(self, projected, states):
+        """One step from the projected input: `[z_t]` from `[z_{t-1}]`.
+
+        Args:
+            projected: `project_inputs(x_t)`, of shape `(batch, units)`.
+            states: a list with one tensor, `z_{t-1}`.
+
+        Returns:
+            The list `[z_t]`.
+        """
+        new_states, _ = self.recurrent_step_and_backward(
+            projected, states, self.recurrent_kernel
+        )
+        return new_states
+
+    @property
+    def has_step_backward(self):
+        """Whether `recurrent_step_and_backward` can back-propagate by hand.
+
+        It can when `g_z` is `tanh`, `sigmoid`, `relu` or linear, whose
+        derivatives it writes from their outputs.
+        """
+        return self.activation in _DERIVATIVES_FROM_OUTPUT
+
+    def recurrent_step_and_backward(self, projected, states, recurrent_kernel):
+        """`recurrent_step`, and the function that back-propagates through it.
+
+        With `z_t = g_z(in_z)`, the step's gradients from `dz_t` are
+        `d in_z = dz_t * g_z'(in_z)`, written from `z_t` (`1 - z^2` for
+        `tanh`, `z (1 - z)` for `sigmoid`), and `dz_{t-1} = d in_z W_zz`.
+
+        Args:
+            projected: `project_inputs(x_t)`, of shape `(batch, units)`.
+            states: a list with one tensor, `z_{t-1}`.
+            recurrent_kernel: the `recurrent_kernel` tensor (`W_zz^T`).
+
+        Returns:
+            `([z_t], backward)`, where `backward(gradients,
+            recurrent_kernel_transposed)` takes `[dz_t]` and returns
+            `(d in_z, [dz_{t-1}])`; it holds only when `has_step_backward`.
+        """
+        z_previous = states[0] if isinstance(states, (list, tuple)) else states
+        pre_activation = projected + ops.matmul(z_previous, recurrent_kernel)
         z = self.activation(pre_activation)
+
+        def backward(gradients, recurrent_kernel_transposed):
+            d_pre_activation = _DERIVATIVES_FROM_OUTPUT[self.activation](
+                gradients[0], z
+            )
+            return d_pre_activation, [
+                ops.matmul(d_pre_activation, recurrent_kernel_transposed)
+            ]
+
+        return [z], backward
+
+    def output_from_state(self, z):
+        """The cell's output from `z` of shape `(..., units)`: `y` or `z`.
+
+        With an output map this is `g_y(z W_zy^T + b_y)`, which `SimpleRNN`
+        applies to all the time steps at once, after its loop.
+        """
         if self.output_kernel is None:
-            return z, [z]
+            return z
         output = ops.matmul(z, self.output_kernel)
         if self.output_bias is not None:
             output = output + self.output_bias
-        return self.output_activation(output), [z]
+        return self.output_activation(output)
+
+    def call(self, inputs, states):
+        argument_checks.tensor_argument("inputs", inputs, ndim=2)
+        (z,) = self.recurrent_step(self.project_inputs(inputs), states)
+        return self.output_from_state(z), [z]
 
     def get_config(self):
         config = super().get_config()

@@ -228,14 +228,26 @@ def test_a_slower_benchmark_is_stated_as_taking_more_time():
 def test_throughput_ratios_are_ours_over_the_reference():
     record = _benchmark(
         "rnn_throughput",
-        {"sequences_per_second": [50.0, 40.0], "sequences_per_cpu_second": [30.0]},
-        {"sequences_per_second": [100.0, 100.0], "sequences_per_cpu_second": [60.0]},
+        {
+            "sequences_per_second": [50.0, 40.0],
+            "sequences_per_cpu_second": [30.0],
+            "inference_sequences_per_second": [300.0, 100.0],
+            "inference_sequences_per_cpu_second": [80.0],
+        },
+        {
+            "sequences_per_second": [100.0, 100.0],
+            "sequences_per_cpu_second": [60.0],
+            "inference_sequences_per_second": [200.0, 200.0],
+            "inference_sequences_per_cpu_second": [40.0],
+        },
         {"arguments": {"batch_size": 64, "timesteps": 40, "features": 1, "units": 8}},
     )
     text = results.render_benchmark("rnn_throughput", record)
-    assert "throughput ratio ours/keras = 0.45 (median of 2 same-run" in text
+    assert "training throughput ratio ours/keras = 0.45 (median of 2 same-run" in text
     assert "0.40-0.50" in text
     assert "per CPU-second: throughput ratio ours/keras = 0.50" in text
+    assert "inference throughput ratio ours/keras = 1.00 (0.50-1.50)" in text
+    assert "per CPU-second 2.00" in text
 
 
 def test_a_benchmark_without_a_record_states_no_figure(tmp_path):

@@ -35,8 +35,11 @@ def test_rnn_throughput_records_every_repetition(tmp_path):
     path = tmp_path / "benchmarks" / "rnn_throughput.json"
     record = json.loads(path.read_text())
     _provenance(record, "python benchmarks/rnn_throughput.py " + " ".join(argv))
-    ours = record["repetitions"]["ours"]["sequences_per_second"]
-    assert len(ours) == 2 and all(v > 0 for v in ours)
+    for key in ("sequences_per_second", "inference_sequences_per_second"):
+        ours = record["repetitions"]["ours"][key]
+        assert len(ours) == 2 and all(v > 0 for v in ours)
+    # The same training from the same weights: the loss curves agree.
+    assert record["details"]["loss_curves_agree"]
     assert record["details"]["ratio_of_medians"] == pytest.approx(ratio)
     fields = results.benchmark_fields(record)
     assert fields["ratio"]["sequences_per_second"] == pytest.approx(ratio)
