@@ -225,24 +225,6 @@ class GAN(AdversarialModel):
             for variable, value in zip(variables, trained, strict=True):
                 variable.assign(value)
 
-    def save_own_variables(self, store):
-        # Keras does not save seed-generator states; the noise stream is part
-        # of the training state, so a resumed run draws what this one would.
-        super().save_own_variables(store)
-        store[str(len(self._own_variables()))] = keras.ops.convert_to_numpy(
-            self.seed_generator.state
-        )
-
-    def load_own_variables(self, store):
-        count = len(self._own_variables())
-        if len(store.keys()) == count + 1:
-            self.seed_generator.state.assign(store[str(count)][...])
-            store = {str(i): store[str(i)] for i in range(count)}
-        super().load_own_variables(store)
-
-    def _own_variables(self):
-        return self._trainable_variables + self._non_trainable_variables
-
     @property
     def metrics(self):
         trackers = [
