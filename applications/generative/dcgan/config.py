@@ -51,7 +51,7 @@ class Config:
     # Koyama 2018) or "label_map" (an embedded label channel, Mirza and Osindero).
     conditioning: str = "projection"
     # Spectral normalisation of the discriminator's convolutions and logit layer.
-    spectral_norm: bool = False
+    spectral_norm: bool = True
     # Adversarial loss: "non_saturating" or "wgan_gp".
     loss: str = "non_saturating"
     # Adam learning rate of the generator (and of the discriminator unless
@@ -62,7 +62,7 @@ class Config:
     discriminator_learning_rate: float = 0.0
     # Momentum of the moving average of the generator's weights that samples,
     # scores and exports use (0 = off: the trained weights themselves).
-    generator_ema: float = 0.0
+    generator_ema: float = 0.99
     # Mini-batch size.
     batch_size: int = 128
     # Epochs of the unconditional DCGAN.
@@ -109,6 +109,7 @@ class Config:
             discriminator_filters=(16, 32),
             learning_rate=2e-3,
             batch_size=32,
+            generator_ema=0.95,
             epochs=1,
             conditional_epochs=1,
             vae_epochs=1,

@@ -448,10 +448,14 @@ def _summary(metrics):
         f"{metrics['fd_dcgan']:.3g} (best epoch {metrics['fd_dcgan_best']:.3g}).",
     ]
     if "fd_conditional_dcgan" in metrics:
+        per_epoch = ", ".join(
+            f"{100 * a:.1f}%" for a in metrics["conditional_label_accuracy_per_epoch"]
+        )
         lines.append(
             f"- Conditional DCGAN: {metrics['fd_conditional_dcgan']:.3g}; "
             f"{100 * metrics['conditional_label_accuracy']:.1f}% of its samples "
-            "are classified as the class they were asked for."
+            "are classified as the class they were asked for (per epoch: "
+            f"{per_epoch}; worst class {metrics['conditional_worst_class']})."
         )
     if "fd_vae" in metrics:
         better = "DCGAN" if metrics["fd_dcgan"] < metrics["fd_vae"] else "VAE"
