@@ -78,7 +78,7 @@ def test_quick_run_learns_beyond_the_untrained_generator(quick_run):
     )
     assert metrics["chance_accuracy"] == pytest.approx(0.1)
     assert metrics["conditional_label_accuracy_untrained"] < 0.25
-    assert metrics["conditional_label_accuracy"] > metrics["chance_accuracy"] + 0.15
+    assert metrics["conditional_label_accuracy"] > metrics["chance_accuracy"] + 0.3
 
 
 def test_guards_fail_and_nothing_is_published_when_learning_is_off(tmp_path):

@@ -16,7 +16,7 @@ from kerastoolkit.utils.argument_checks import (
 SMALLER_DOMAIN = 1797
 
 # The remedies against content hidden in the translation that `ablation` runs.
-ABLATIONS = ("no_identity", "identity_x5", "cycle_noise", "small_generators")
+ABLATIONS = ("no_identity", "identity_x5", "no_cycle_noise", "small_generators")
 
 
 @dataclasses.dataclass
@@ -52,7 +52,7 @@ class Config:
     # Also train each remedy against hidden content with the same budget and
     # report content kept both ways per variant (ablation.md, metrics
     # ablation_<variant>_*): "no_identity" (lambda_identity 0), "identity_x5"
-    # (5 x lambda_identity), "cycle_noise" (cycle_noise 0.1 when off),
+    # (5 x lambda_identity), "no_cycle_noise" (cycle_noise 0),
     # "small_generators" (half the filters, one residual block). Empty = none.
     ablation: tuple[str, ...] = ()
     # Distribution strategy: "default", "mirrored", "multi_worker" or "tpu".

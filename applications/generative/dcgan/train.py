@@ -41,14 +41,17 @@ PUBLISHED = {}
 # generator's (same noise, same classifier), and conditional samples read as
 # the class asked for far more often than chance. Quick config, seeds 0-4
 # (Fréchet distance as a fraction of the untrained generator's; label
-# accuracy, chance 0.1):
-#   DCGAN FD / untrained FD:        0.140 0.103 0.100 0.114 0.106 (max 0.140)
-#   conditional FD / untrained FD:  0.128 0.145 0.107 0.076 0.085 (max 0.145)
-#   conditional label accuracy:     0.398 0.484 0.638 0.610 0.554 (min 0.398)
-# With learning_rate=0 the ratios are 0.998 and 0.979 and the accuracy 0.100.
-# Guards: FD below 0.4 x untrained (margin 0.6, relative; ~3x the worst seed);
-# label accuracy above chance + 0.15 = 0.25 (0.15 under the worst seed).
-# Quick run: 51-75 s at load 4.5-6 on the 2 shared cores (~30 s idle).
+# accuracy, chance 0.1), with the projection discriminator, spectral
+# normalisation and the generator's moving average (momentum 0.95):
+#   DCGAN FD / untrained FD:        0.188 0.139 0.117 0.118 0.112 (max 0.188)
+#   conditional FD / untrained FD:  0.117 0.089 0.091 0.070 0.078 (max 0.117)
+#   conditional label accuracy:     0.650 0.546 0.758 0.696 0.614 (min 0.546)
+# (Before them, label-map conditioning and no stabilisers: label accuracy
+# 0.398 0.484 0.638 0.610 0.554, FD ratios at most 0.140 and 0.145.)
+# With learning_rate=0 the ratios are about 1 and the accuracy 0.100.
+# Guards: FD below 0.4 x untrained (margin 0.6, relative; ~2x the worst seed);
+# label accuracy above chance + 0.3 = 0.4 (0.15 under the worst seed).
+# Quick run: 2-4.5 min at load 12-15 on the 2 shared cores (~30 s idle).
 GUARDS = (
     Guard("fd_dcgan", below="fd_dcgan_untrained", margin=0.6, relative=True),
     Guard(
@@ -57,7 +60,7 @@ GUARDS = (
         margin=0.6,
         relative=True,
     ),
-    Guard("conditional_label_accuracy", above="chance_accuracy", margin=0.15),
+    Guard("conditional_label_accuracy", above="chance_accuracy", margin=0.3),
 )
 
 IMAGE_SHAPE = (28, 28, 1)
