@@ -8,7 +8,9 @@ class AdversarialModel(keras.Model):
     each.
 
     Subclasses define `generator_variables` and `discriminator_variables` and
-    their own `train_step`. `compile` takes the two optimizers (no `loss`,
+    their own `train_step`; a subclass that draws noise keeps its
+    `keras.random.SeedGenerator` as `seed_generator`, whose state is saved
+    with the weights. `compile` takes the two optimizers (no `loss`,
     `optimizer` or `metrics`: the losses and trackers are the model's own), and
     both are saved in and restored from a `.keras` file.
     """
@@ -16,6 +18,27 @@ class AdversarialModel(keras.Model):
     @property
     def generator_variables(self):
         raise NotImplementedError
+
+    def save_own_variables(self, store):
+        # Keras does not save seed-generator states; the noise stream is part
+        # of the training state, so a resumed run draws what this one would.
+        super().save_own_variables(store)
+        generator = getattr(self, "seed_generator", None)
+        if generator is not None:
+            store[str(len(self._own_variables()))] = keras.ops.convert_to_numpy(
+                generator.state
+            )
+
+    def load_own_variables(self, store):
+        count = len(self._own_variables())
+        generator = getattr(self, "seed_generator", None)
+        if generator is not None and len(store.keys()) == count + 1:
+            generator.state.assign(store[str(count)][...])
+            store = {str(i): store[str(i)] for i in range(count)}
+        super().load_own_variables(store)
+
+    def _own_variables(self):
+        return self._trainable_variables + self._non_trainable_variables
 
     @property
     def discriminator_variables(self):

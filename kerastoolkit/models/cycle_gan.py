@@ -6,7 +6,10 @@ from keras import ops
 
 from kerastoolkit.models.adversarial_model import AdversarialModel
 from kerastoolkit.models.submodel_config import serialize_submodel
-from kerastoolkit.training.distribution import scale_loss_for_replicas
+from kerastoolkit.training.distribution import (
+    draw_for_global_batch,
+    scale_loss_for_replicas,
+)
 from kerastoolkit.utils.argument_checks import non_negative_number
 
 ADVERSARIAL_LOSSES = ("lsgan", "non_saturating")
@@ -143,7 +146,7 @@ class CycleGAN(AdversarialModel):
     `D_Y` (real Y vs `G(x)`) and `D_X` (real X vs `F(y)`), trained on
 
         L_gen = adv(D_Y(G(x))) + adv(D_X(F(y)))
-                + lambda_cycle    (|F(G(x)) - x|_1 + |G(F(y)) - y|_1)
+                + lambda_cycle    (|F(G(x) + n) - x|_1 + |G(F(y) + n') - y|_1)
                 + lambda_identity (|G(y) - y|_1 + |F(x) - x|_1)
         L_dis = 1/2 [dadv(D_Y(y), D_Y(G(x))) + dadv(D_X(x), D_X(F(y)))]
 
@@ -155,7 +158,15 @@ class CycleGAN(AdversarialModel):
             adv(f) = mean softplus(-f),
             dadv(r, f) = mean softplus(-r) + mean softplus(f)
 
-    `|.|_1` is the mean absolute error per pixel. The generators share one
+    `|.|_1` is the mean absolute error per pixel; `n, n' ~ N(0, sigma^2)` per
+    pixel with `sigma = cycle_noise` (0 by default: no noise). The noise is
+    a remedy for steganography (Chu et al. 2017): a cycle can be closed by
+    hiding the source in low-amplitude patterns of the translation instead
+    of drawing the content; noise on the cycle path drowns such patterns, so
+    the content must be carried by what survives it. Noise is drawn for the
+    global batch (sliced per replica), like `GAN`'s.
+
+    The generators share one
     optimizer and the discriminators another; each `train_step` updates the
     generators, then the discriminators on the same translations. No replay
     buffer of old translations is kept (Zhu et al. use one of 50 images).
@@ -174,6 +185,9 @@ class CycleGAN(AdversarialModel):
         lambda_cycle: weight of the cycle-consistency loss.
         lambda_identity: weight of the identity loss (0 turns it off).
         adversarial_loss: `"lsgan"` or `"non_saturating"`.
+        cycle_noise: standard deviation of the Gaussian noise added to the
+            translations before they are translated back (0 = none).
+        seed: integer seed of that noise, or `None`.
         **kwargs: base model arguments.
 
     Call arguments:
@@ -197,6 +211,8 @@ class CycleGAN(AdversarialModel):
         Zhu, Park, Isola and Efros, "Unpaired Image-to-Image Translation using
         Cycle-Consistent Adversarial Networks", ICCV 2017.
         Mao et al., "Least Squares Generative Adversarial Networks", ICCV 2017.
+        Chu, Zhmoginov and Sandler, "CycleGAN, a Master of Steganography",
+        NeurIPS 2017 workshop, arXiv:1712.02950.
     """
 
     def __init__(
@@ -208,6 +224,8 @@ class CycleGAN(AdversarialModel):
         lambda_cycle=10.0,
         lambda_identity=5.0,
         adversarial_loss="lsgan",
+        cycle_noise=0.0,
+        seed=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -235,6 +253,11 @@ class CycleGAN(AdversarialModel):
         self.lambda_cycle = non_negative_number("lambda_cycle", lambda_cycle)
         self.lambda_identity = non_negative_number("lambda_identity", lambda_identity)
         self.adversarial_loss = adversarial_loss
+        self.cycle_noise = non_negative_number("cycle_noise", cycle_noise)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise ValueError(f"`seed` must be an integer or None, got {seed!r}.")
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed, name="cycle_seed")
         self.generator_optimizer = None
         self.discriminator_optimizer = None
         self.trackers = {
@@ -293,6 +316,17 @@ class CycleGAN(AdversarialModel):
             ops.softplus(fake_logits)
         )
 
+    def _noisy(self, images):
+        if not self.cycle_noise:
+            return images
+        noise = draw_for_global_batch(
+            lambda shape: keras.random.normal(
+                shape, dtype=images.dtype, seed=self.seed_generator
+            ),
+            tuple(ops.shape(images)),
+        )
+        return images + self.cycle_noise * noise
+
     def generator_losses(self, x, y, training=True):
         """The generators' loss and its parts on one batch of each domain.
 
@@ -304,8 +338,10 @@ class CycleGAN(AdversarialModel):
         fake_y = self.generator_g(x, training=training)
         fake_x = self.generator_f(y, training=training)
         cycle = ops.mean(
-            ops.abs(self.generator_f(fake_y, training=training) - x)
-        ) + ops.mean(ops.abs(self.generator_g(fake_x, training=training) - y))
+            ops.abs(self.generator_f(self._noisy(fake_y), training=training) - x)
+        ) + ops.mean(
+            ops.abs(self.generator_g(self._noisy(fake_x), training=training) - y)
+        )
         if self.lambda_identity:
             identity = ops.mean(
                 ops.abs(self.generator_g(y, training=training) - y)
@@ -417,6 +453,8 @@ class CycleGAN(AdversarialModel):
             lambda_cycle=self.lambda_cycle,
             lambda_identity=self.lambda_identity,
             adversarial_loss=self.adversarial_loss,
+            cycle_noise=self.cycle_noise,
+            seed=self.seed,
         )
         return config
 

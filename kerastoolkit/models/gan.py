@@ -1,6 +1,9 @@
 """The generative adversarial network, trained by its own `train_step`."""
 
+import contextlib
+
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import ops
 
@@ -49,6 +52,15 @@ class GAN(AdversarialModel):
     networks without batch statistics or dropout; batch normalisation uses each
     replica's own batch).
 
+    Two stabilisers need no argument here. A two-time-scale update rule
+    (TTUR, Heusel et al. 2017) is two learning rates: one per optimizer. An
+    exponential moving average of the generator's weights (Yazici et al.
+    2019) is the generator optimizer's own: `Adam(..., use_ema=True,
+    ema_momentum=0.99)` keeps `w_avg <- m w_avg + (1 - m) w` after each
+    generator step, and `with gan.averaged_generator():` swaps the averages
+    into the generator (to sample, evaluate or export) and restores the
+    trained weights on exit.
+
     The optimizers are arguments of `compile` and are saved with the model:
     `get_compile_config` serialises both, `compile_from_config` rebuilds and
     builds them, so a loaded `.keras` file continues training where it
@@ -93,6 +105,10 @@ class GAN(AdversarialModel):
         Gulrajani et al., "Improved Training of Wasserstein GANs", NeurIPS 2017.
         Mirza and Osindero, "Conditional Generative Adversarial Nets",
         arXiv:1411.1784, 2014.
+        Heusel et al., "GANs Trained by a Two Time-Scale Update Rule Converge
+        to a Local Nash Equilibrium", NeurIPS 2017.
+        Yazici et al., "The Unusual Effectiveness of Averaging in GAN
+        Training", ICLR 2019.
     """
 
     def __init__(
@@ -176,23 +192,38 @@ class GAN(AdversarialModel):
         """Whether the GAN is class-conditional."""
         return self.num_classes is not None
 
-    def save_own_variables(self, store):
-        # Keras does not save seed-generator states; the noise stream is part
-        # of the training state, so a resumed run draws what this one would.
-        super().save_own_variables(store)
-        store[str(len(self._own_variables()))] = keras.ops.convert_to_numpy(
-            self.seed_generator.state
-        )
+    @property
+    def generator_averaged(self):
+        """Whether the generator optimizer keeps a moving average (`use_ema`)."""
+        optimizer = self.generator_optimizer
+        return optimizer is not None and bool(optimizer.use_ema)
 
-    def load_own_variables(self, store):
-        count = len(self._own_variables())
-        if len(store.keys()) == count + 1:
-            self.seed_generator.state.assign(store[str(count)][...])
-            store = {str(i): store[str(i)] for i in range(count)}
-        super().load_own_variables(store)
+    @contextlib.contextmanager
+    def averaged_generator(self):
+        """Within the block, the generator holds its weights' moving average.
 
-    def _own_variables(self):
-        return self._trainable_variables + self._non_trainable_variables
+        Needs a generator optimizer built with `use_ema=True`. On exit the
+        trained weights come back, so training continues from them. Batch
+        normalisation statistics are not trainable and stay as they are.
+
+        Yields:
+            The generator.
+        """
+        if not self.generator_averaged:
+            optimizer = self.generator_optimizer
+            raise ValueError(
+                "`averaged_generator` needs a compiled GAN whose generator "
+                "optimizer has `use_ema=True`, got use_ema="
+                f"{getattr(optimizer, 'use_ema', None)!r}."
+            )
+        variables = self.generator.trainable_variables
+        trained = [np.array(keras.ops.convert_to_numpy(v)) for v in variables]
+        self.generator_optimizer.finalize_variable_values(variables)
+        try:
+            yield self.generator
+        finally:
+            for variable, value in zip(variables, trained, strict=True):
+                variable.assign(value)
 
     @property
     def metrics(self):

@@ -1,5 +1,7 @@
 """The CycleGAN demo end to end: a quick run measures content, style and cycle
-error, draws the grids and exports `translate` SavedModels both ways."""
+error against the untranslated images, passes its learning guards, draws the
+grids and exports `translate` SavedModels both ways; the ablation's variants
+each change one remedy."""
 
 import json
 
@@ -7,7 +9,14 @@ import keras
 import numpy as np
 import pytest
 
-from applications.generative.cyclegan.train import unpaired_batches, upsample_digits
+from applications.generative.cyclegan.config import ABLATIONS, Config
+from applications.generative.cyclegan.train import (
+    ABLATION_METRICS,
+    ablation_config,
+    ablation_table,
+    unpaired_batches,
+    upsample_digits,
+)
 from kerastoolkit.testing import serving_process
 
 
@@ -41,8 +50,66 @@ def test_quick_run_measures_content_style_and_cycle(quick_run):
     # The two styles are easy to tell apart even for a one-epoch classifier.
     assert metrics["domain_classifier_test_accuracy"] > 0.8
     assert 0.0 < metrics["cycle_error_mnist"] < 1.0
-    assert metrics["train_images_mnist"] == 256
+    assert metrics["train_images_mnist"] == Config.quick().train_size
     assert metrics["test_images_mnist"] == 1000 and metrics["test_images_digits"] == 359
+
+
+def test_quick_run_translates_the_style_and_keeps_the_digit(quick_run):
+    _, record = quick_run
+    metrics = record["metrics"]
+    assert [g["metric"] for g in record["guards"]] == [
+        "style_both_ways",
+        "content_digits_to_mnist",
+        "cycle_content_mnist",
+        "cycle_content_digits",
+    ]
+    assert all(g["passed"] for g in record["guards"]), record["guards"]
+    # Untranslated, the domain classifier keeps each domain where it is;
+    # translated, most images cross over both ways, and the digit is read.
+    assert metrics["baseline_style_both_ways"] < 0.1
+    assert metrics["style_both_ways"] == min(
+        metrics["style_mnist_to_digits_classified_as_digits"],
+        metrics["style_digits_to_mnist_classified_as_mnist"],
+    )
+    assert metrics["style_both_ways"] > metrics["baseline_style_both_ways"] + 0.3
+    assert metrics["content_digits_to_mnist"] > metrics["chance_accuracy"] + 0.08
+    assert min(metrics["cycle_content_mnist"], metrics["cycle_content_digits"]) > 0.6
+
+
+def test_each_ablation_changes_one_remedy():
+    config = Config.quick()
+    changed = {}
+    for variant in ABLATIONS:
+        variant_config = ablation_config(config, variant)
+        changed[variant] = {
+            field
+            for field in vars(config)
+            if getattr(config, field) != getattr(variant_config, field)
+        }
+    assert changed == {
+        "no_identity": {"lambda_identity"},
+        "identity_x5": {"lambda_identity"},
+        "no_cycle_noise": {"cycle_noise"},
+        "small_generators": {"generator_filters"}
+        | ({"residual_blocks"} if config.residual_blocks != 1 else set()),
+    }
+    assert ablation_config(config, "identity_x5").lambda_identity == pytest.approx(
+        5 * config.lambda_identity
+    )
+    assert ablation_config(config, "no_identity").lambda_identity == 0.0
+    values = dict.fromkeys(ABLATION_METRICS, 0.5)
+    table = ablation_table(
+        {"as configured": values, "no_identity": values},
+        {
+            "baseline_mnist_read_by_digits_classifier": 0.2,
+            "baseline_digits_read_by_mnist_classifier": 0.3,
+        },
+    )
+    lines = table.strip().splitlines()
+    assert len(lines) == 5 and lines[2].startswith("| untranslated (baseline) | 0.200")
+    assert lines[4] == "| no_identity | " + " | ".join(["0.500"] * 6) + " |"
+    with pytest.raises(ValueError, match="ablation"):
+        Config(ablation=("bigger_generators",))
 
 
 def test_translate_saved_models_serve_both_directions(quick_run):

@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from applications import runner
 from applications.generative.dcgan.config import Config
-from applications.generative.dcgan.train import build_gan
+from applications.generative.dcgan.train import build_gan, evaluated
 from applications.learning_guards import LearningGuardError
 from kerastoolkit.testing import check_config_roundtrip, serving_process
 
@@ -46,6 +46,11 @@ def test_quick_run_writes_grids_curves_coverage_and_report(quick_run):
         rows = list(csv.DictReader(file))
     assert len(rows) == 1
     assert float(rows[0]["frechet_distance"]) == pytest.approx(metrics["fd_dcgan"])
+    with open(run / "conditional_dcgan_history.csv") as file:
+        (row,) = list(csv.DictReader(file))
+    assert [float(row["label_accuracy"])] == pytest.approx(
+        metrics["conditional_label_accuracy_per_epoch"]
+    )
     # One epoch of a small GAN is still far from the data; real images are close.
     assert metrics["fd_real_train_vs_test"] < 0.5 * metrics["fd_dcgan"]
     assert np.isfinite(metrics["fd_vae"]) and metrics["fd_vae"] > 0
@@ -73,7 +78,7 @@ def test_quick_run_learns_beyond_the_untrained_generator(quick_run):
     )
     assert metrics["chance_accuracy"] == pytest.approx(0.1)
     assert metrics["conditional_label_accuracy_untrained"] < 0.25
-    assert metrics["conditional_label_accuracy"] > metrics["chance_accuracy"] + 0.15
+    assert metrics["conditional_label_accuracy"] > metrics["chance_accuracy"] + 0.3
 
 
 def test_guards_fail_and_nothing_is_published_when_learning_is_off(tmp_path):
@@ -115,7 +120,13 @@ def test_generator_saved_models_serve_seeded_and_noise_requests(quick_run):
     assert images.shape == (6, 28, 28, 1) and images.dtype == np.float32
     assert images.min() >= 0.0 and images.max() <= 1.0
     noise = tf.random.stateless_normal((6, config.latent_dim), seed=[3, 0]).numpy()
-    np.testing.assert_allclose(images, gan(noise, training=False), atol=1e-5)
+    # The exports hold the moving average of the generator's weights (the
+    # quick config keeps one), which the `.keras` file keeps as optimizer state.
+    assert gan.generator_averaged
+    with evaluated(gan):
+        expected = np.asarray(gan(noise, training=False))
+    assert np.abs(expected - np.asarray(gan(noise, training=False))).max() > 1e-4
+    np.testing.assert_allclose(images, expected, atol=1e-5)
     (from_noise,) = server.serve(path, {"noise": noise}, "generate_from_noise")
     np.testing.assert_allclose(from_noise, images, atol=1e-6)
     (default,) = server.serve(path, [noise])
@@ -130,9 +141,9 @@ def test_generator_saved_models_serve_seeded_and_noise_requests(quick_run):
         {"noise": noise, "labels": labels},
         "generate_from_noise",
     )
-    np.testing.assert_allclose(
-        images, conditional([noise, labels], training=False), atol=1e-5
-    )
+    with evaluated(conditional):
+        expected = conditional([noise, labels], training=False)
+    np.testing.assert_allclose(images, expected, atol=1e-5)
 
 
 def test_gan_builder_config_roundtrip():

@@ -77,10 +77,17 @@ def test_shared_checks_on_the_cycle_gan(tmp_path):
     run_layer_checks(model, x, tmp_path, more_inputs=[_images(5)], loss_fn=all_four)
 
 
-@pytest.mark.parametrize("adversarial_loss", ["lsgan", "non_saturating"])
-def test_losses_match_numpy(adversarial_loss):
+@pytest.mark.parametrize(
+    "adversarial_loss, cycle_noise",
+    [("lsgan", 0.0), ("non_saturating", 0.0), ("lsgan", 0.3)],
+)
+def test_losses_match_numpy(adversarial_loss, cycle_noise):
     model = _cycle(
-        lambda_cycle=3.0, lambda_identity=0.5, adversarial_loss=adversarial_loss
+        lambda_cycle=3.0,
+        lambda_identity=0.5,
+        adversarial_loss=adversarial_loss,
+        cycle_noise=cycle_noise,
+        seed=7,
     )
     x, y = _images(3, 0), _images(3, 1)
     losses = model.generator_losses(x, y, training=False)
@@ -89,9 +96,16 @@ def test_losses_match_numpy(adversarial_loss):
         return _numpy(network(images, training=False)).astype(np.float64)
 
     g_x, f_y = run(model.generator_g, x), run(model.generator_f, y)
+    # The same seed draws the same noise: first for G(x), then for F(y).
+    seeds = keras.random.SeedGenerator(7)
+    noise_y, noise_x = (
+        cycle_noise * _numpy(keras.random.normal(x.shape, seed=seeds)) for _ in range(2)
+    )
+    if not cycle_noise:
+        noise_y = noise_x = 0.0
     cycle = (
-        np.abs(run(model.generator_f, g_x) - x).mean()
-        + np.abs(run(model.generator_g, f_y) - y).mean()
+        np.abs(run(model.generator_f, g_x + noise_y) - x).mean()
+        + np.abs(run(model.generator_g, f_y + noise_x) - y).mean()
     )
     identity = (
         np.abs(run(model.generator_g, y) - y).mean()
@@ -133,8 +147,13 @@ def test_losses_match_numpy(adversarial_loss):
     np.testing.assert_allclose(_numpy(d_loss), dis, rtol=1e-5)
 
 
-def test_fit_lowers_the_cycle_loss_and_resumes_identically_after_load(tmp_path):
-    model = _compile(_cycle(lambda_identity=0.0))
+@pytest.mark.parametrize("cycle_noise", [0.0, 0.1])
+def test_fit_lowers_the_cycle_loss_and_resumes_identically_after_load(
+    tmp_path, cycle_noise
+):
+    # With noise on the cycle path, the resumed run must draw the same noise:
+    # the seed generator's state is saved with the weights.
+    model = _compile(_cycle(lambda_identity=0.0, cycle_noise=cycle_noise, seed=5))
     x = _images(16, 0)
     y = 1.0 - _images(16, 1)
     history = model.fit(x, y, batch_size=8, epochs=8, shuffle=False, verbose=0).history
@@ -152,6 +171,7 @@ def test_fit_lowers_the_cycle_loss_and_resumes_identically_after_load(tmp_path):
     model.save(path)
     loaded = keras.saving.load_model(path)
     assert type(loaded) is CycleGAN and loaded.lambda_identity == 0.0
+    assert loaded.cycle_noise == cycle_noise
     assert int(loaded.generator_optimizer.iterations.numpy()) == 16
     first = model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0).history
     second = loaded.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0).history
@@ -178,6 +198,10 @@ def test_bad_arguments_are_named():
         CycleGAN(g, g, d, d, adversarial_loss="wgan")
     with pytest.raises(ValueError, match="`lambda_cycle` must be a non-negative"):
         CycleGAN(g, g, d, d, lambda_cycle=-1)
+    with pytest.raises(ValueError, match="`cycle_noise` must be a non-negative"):
+        CycleGAN(g, g, d, d, cycle_noise=-0.1)
+    with pytest.raises(ValueError, match="`seed` must be an integer or None"):
+        CycleGAN(g, g, d, d, seed=1.5)
     with pytest.raises(ValueError, match="`discriminator_y` must be a functional"):
         CycleGAN(g, g, d, "d")
     with pytest.raises(ValueError, match="even sides"):
@@ -189,9 +213,12 @@ def test_bad_arguments_are_named():
         model.fit(_images(), batch_size=2, epochs=1, verbose=0)
 
 
-def test_mirrored_strategy_gives_the_single_device_losses():
+@pytest.mark.parametrize("cycle_noise", [0.0, 0.2])
+def test_mirrored_strategy_gives_the_single_device_losses(cycle_noise):
     """Two replicas, global batch 8 (4 each): the same losses and generator
-    weights as one device, to 1e-5 (float32 sums in another order)."""
+    weights as one device, to 1e-5 (float32 sums in another order). Noise on
+    the cycle path is drawn for the global batch: each example gets the noise
+    it gets on one device."""
     from kerastoolkit.training.distribution import make_strategy, split_cpu
 
     x, y = _images(16, 0), 1.0 - _images(16, 1)
@@ -202,7 +229,7 @@ def test_mirrored_strategy_gives_the_single_device_losses():
         )
         with strategy.scope():
             keras.utils.set_random_seed(0)
-            model = _cycle()
+            model = _cycle(cycle_noise=cycle_noise, seed=3)
             # SGD, not Adam: Adam turns float32 rounding in a gradient that is
             # zero in exact arithmetic (a bias before a normalisation) into a
             # full-size step, so weights would differ where the maths does not.

@@ -30,12 +30,25 @@ def _images(count=32, seed=0):
     return np.random.default_rng(seed).uniform(size=(count, *SHAPE)).astype("float32")
 
 
-def _gan(num_classes=None, loss="non_saturating", batch_norm=False, seed=3, **kwargs):
+def _gan(
+    num_classes=None,
+    loss="non_saturating",
+    batch_norm=False,
+    seed=3,
+    spectral_norm=False,
+    **kwargs,
+):
     return GAN(
         dcgan_generator(
             LATENT, SHAPE, (8, 4), num_classes=num_classes, batch_norm=batch_norm
         ),
-        dcgan_discriminator(SHAPE, (4, 8), num_classes=num_classes, dropout=0.0),
+        dcgan_discriminator(
+            SHAPE,
+            (4, 8),
+            num_classes=num_classes,
+            dropout=0.0,
+            spectral_norm=spectral_norm,
+        ),
         num_classes=num_classes,
         loss=loss,
         seed=seed,
@@ -43,9 +56,12 @@ def _gan(num_classes=None, loss="non_saturating", batch_norm=False, seed=3, **kw
     )
 
 
-def _compile(gan):
+def _compile(gan, ema_momentum=None):
+    ema = (
+        {} if ema_momentum is None else {"use_ema": True, "ema_momentum": ema_momentum}
+    )
     gan.compile(
-        generator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+        generator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5, **ema),
         discriminator_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5),
     )
     return gan
@@ -118,6 +134,105 @@ def test_conditional_builders_use_the_labels(tmp_path):
     run_layer_checks(discriminator, [images, labels], tmp_path)
     logits = _numpy(discriminator([np.repeat(images[:1], 3, 0), labels]))
     assert np.ptp(logits) > 1e-5
+
+
+@pytest.mark.parametrize("spectral_norm", [False, True])
+def test_projection_discriminator_matches_numpy(tmp_path, spectral_norm):
+    """D(x, c) = w . phi(x) + b + E[c] . phi(x), phi the flattened features."""
+    discriminator = dcgan_discriminator(
+        SHAPE, (4, 8), num_classes=3, dropout=0.0, spectral_norm=spectral_norm
+    )
+    images, labels = _images(5), np.array([0, 1, 2, 2, 0], "int32")
+    run_layer_checks(discriminator, [images, labels], tmp_path)
+    features = keras.Model(
+        discriminator.inputs, discriminator.get_layer("flatten").output
+    )
+    phi = _numpy(features([images, labels]))
+    logit = discriminator.get_layer("logit_sn" if spectral_norm else "logit")
+    if spectral_norm:
+        logit = logit.layer
+    kernel, bias = (_numpy(w) for w in logit.weights)
+    table = _numpy(discriminator.get_layer("class_embedding").embeddings)
+    expected = phi @ kernel + bias + np.sum(table[labels] * phi, -1, keepdims=True)
+    np.testing.assert_allclose(
+        _numpy(discriminator([images, labels])), expected, rtol=1e-5, atol=1e-6
+    )
+
+
+def test_label_map_discriminator_passes_the_shared_checks(tmp_path):
+    discriminator = dcgan_discriminator(
+        SHAPE, (4, 8), num_classes=3, dropout=0.0, conditioning="label_map"
+    )
+    labels = np.array([0, 1, 2], "int32")
+    images = np.repeat(_images(1), 3, 0)
+    run_layer_checks(discriminator, [images, labels], tmp_path)
+    assert "class_embedding" not in [layer.name for layer in discriminator.layers]
+    assert np.ptp(_numpy(discriminator([images, labels]))) > 1e-5
+
+
+def test_spectral_norm_makes_each_kernel_one_lipschitz():
+    """Training calls divide each kernel by its power-iteration estimate of the
+    largest singular value: after a few, that value is 1 (NumPy's SVD)."""
+    discriminator = dcgan_discriminator(SHAPE, (4, 8), dropout=0.0, spectral_norm=True)
+    for layer in discriminator.layers:
+        if isinstance(layer, keras.layers.SpectralNormalization):
+            layer.layer.kernel.assign(layer.layer.kernel * 7.0)
+    images = _images(4)
+    for _ in range(30):
+        discriminator(images, training=True)
+    wrapped = [
+        layer
+        for layer in discriminator.layers
+        if isinstance(layer, keras.layers.SpectralNormalization)
+    ]
+    assert [layer.name for layer in wrapped] == [
+        "block1_conv_sn",
+        "block2_conv_sn",
+        "logit_sn",
+    ]
+    for layer in wrapped:
+        kernel = _numpy(layer.layer.kernel)
+        sigma = np.linalg.svd(kernel.reshape(-1, kernel.shape[-1]), compute_uv=False)
+        assert sigma[0] == pytest.approx(1.0, abs=1e-3), layer.name
+    # Inference leaves the kernels alone.
+    before = [_numpy(w) for w in discriminator.weights]
+    discriminator(images * 3.0, training=False)
+    for a, b in zip(before, discriminator.weights, strict=True):
+        np.testing.assert_array_equal(a, _numpy(b))
+
+
+def test_averaged_generator_holds_the_moving_average_and_restores(tmp_path):
+    """With `use_ema`, the generator optimizer's average follows
+    w_avg <- m w_avg + (1 - m) w after each generator step (w_avg = w after
+    the first); `averaged_generator` swaps it in and the trained weights back."""
+    gan = _compile(_gan(), ema_momentum=0.6)
+    steps = []
+
+    class Record(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            steps.append([_numpy(w) for w in gan.generator.trainable_weights])
+
+    gan.fit(_images(), batch_size=8, epochs=1, verbose=0, callbacks=[Record()])
+    expected = steps[0]
+    for weights in steps[1:]:
+        expected = [0.6 * a + 0.4 * w for a, w in zip(expected, weights, strict=True)]
+    trained = [_numpy(w) for w in gan.generator.trainable_weights]
+    noise = _noise()
+    with gan.averaged_generator() as generator:
+        for a, w in zip(expected, generator.trainable_weights, strict=True):
+            np.testing.assert_allclose(_numpy(w), a, rtol=1e-5, atol=1e-6)
+        averaged_images = _numpy(gan(noise))
+    for a, w in zip(trained, gan.generator.trainable_weights, strict=True):
+        np.testing.assert_array_equal(_numpy(w), a)
+    assert np.abs(averaged_images - _numpy(gan(noise))).max() > 1e-6
+    # The average is optimizer state: it survives a `.keras` round trip.
+    gan.save(tmp_path / "gan.keras")
+    loaded = keras.saving.load_model(tmp_path / "gan.keras")
+    with loaded.averaged_generator():
+        np.testing.assert_allclose(_numpy(loaded(noise)), averaged_images, atol=1e-6)
+    with pytest.raises(ValueError, match="use_ema=True"):
+        with _compile(_gan()).averaged_generator():
+            pass
 
 
 def test_non_saturating_losses_match_numpy():
@@ -235,12 +350,16 @@ def test_resumed_training_is_identical_after_keras_load(tmp_path):
         np.testing.assert_allclose(b, a, atol=1e-6)
 
 
-def test_mirrored_strategy_gives_the_single_device_losses():
+@pytest.mark.parametrize("stabilised", [False, True])
+def test_mirrored_strategy_gives_the_single_device_losses(stabilised):
     """Two replicas, global batch 16 (8 each): the same losses and weights as one
     device, to 1e-5 (only the order of float32 sums differs). WGAN-GP with two
     critic steps draws noise three times and the penalty's mixing weights
-    twice per step: every draw must be sliced per replica."""
+    twice per step: every draw must be sliced per replica. Stabilised: a
+    conditional GAN with a spectrally normalised projection discriminator and
+    a moving average of the generator (its averaged weights compared too)."""
     x = _images()
+    labels = np.arange(len(x), dtype="int32") % 3
     results = {}
     for name in ("default", "mirrored"):
         strategy = make_strategy(
@@ -248,9 +367,25 @@ def test_mirrored_strategy_gives_the_single_device_losses():
         )
         with strategy.scope():
             keras.utils.set_random_seed(0)
-            gan = _compile(_gan(loss="wgan_gp", discriminator_steps=2))
-        history = gan.fit(x, batch_size=16, epochs=1, shuffle=False, verbose=0).history
-        results[name] = (history, [_numpy(w) for w in gan.generator.weights])
+            if stabilised:
+                gan = _compile(
+                    _gan(num_classes=3, spectral_norm=True), ema_momentum=0.5
+                )
+            else:
+                gan = _compile(_gan(loss="wgan_gp", discriminator_steps=2))
+        history = gan.fit(
+            x,
+            labels if stabilised else None,
+            batch_size=16,
+            epochs=1,
+            shuffle=False,
+            verbose=0,
+        ).history
+        weights = [_numpy(w) for w in gan.generator.weights + gan.discriminator.weights]
+        if stabilised:
+            with gan.averaged_generator() as generator:
+                weights += [_numpy(w) for w in generator.weights]
+        results[name] = (history, weights)
     assert make_strategy("mirrored", devices=split_cpu(2)).num_replicas_in_sync == 2
     single, mirrored = results["default"], results["mirrored"]
     for name, values in single[0].items():

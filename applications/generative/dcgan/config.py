@@ -8,8 +8,10 @@ from applications.config_checks import (
     check_subset_size,
 )
 from kerastoolkit.datasets import fashion_mnist
+from kerastoolkit.models.dcgan_builders import CONDITIONINGS
 from kerastoolkit.models.gan import LOSSES
 from kerastoolkit.utils.argument_checks import (
+    boolean,
     int_in_range,
     non_negative_int,
     number_in_range,
@@ -45,10 +47,22 @@ class Config:
     discriminator_filters: tuple[int, ...] = (32, 64)
     # Dropout before the discriminator's logit.
     discriminator_dropout: float = 0.3
+    # How the conditional discriminator uses the label: "projection" (Miyato and
+    # Koyama 2018) or "label_map" (an embedded label channel, Mirza and Osindero).
+    conditioning: str = "projection"
+    # Spectral normalisation of the discriminator's convolutions and logit layer.
+    spectral_norm: bool = True
     # Adversarial loss: "non_saturating" or "wgan_gp".
     loss: str = "non_saturating"
-    # Adam learning rate of both networks (beta_1 = 0.5, as in DCGAN).
+    # Adam learning rate of the generator (and of the discriminator unless
+    # discriminator_learning_rate is set); beta_1 = 0.5, as in DCGAN.
     learning_rate: float = 2e-4
+    # Adam learning rate of the discriminator (0 = learning_rate); a different
+    # value is the two time-scale update rule (TTUR, Heusel et al. 2017).
+    discriminator_learning_rate: float = 0.0
+    # Momentum of the moving average of the generator's weights that samples,
+    # scores and exports use (0 = off: the trained weights themselves).
+    generator_ema: float = 0.99
     # Mini-batch size.
     batch_size: int = 128
     # Epochs of the unconditional DCGAN.
@@ -95,6 +109,7 @@ class Config:
             discriminator_filters=(16, 32),
             learning_rate=2e-3,
             batch_size=32,
+            generator_ema=0.95,
             epochs=1,
             conditional_epochs=1,
             vae_epochs=1,
@@ -132,8 +147,14 @@ class Config:
         number_in_range(
             "discriminator_dropout", self.discriminator_dropout, 0, 1, high_open=True
         )
+        one_of("conditioning", self.conditioning, CONDITIONINGS)
+        boolean("spectral_norm", self.spectral_norm)
         one_of("loss", self.loss, LOSSES)
         check_learning_rate("learning_rate", self.learning_rate)
+        check_learning_rate(
+            "discriminator_learning_rate", self.discriminator_learning_rate
+        )
+        number_in_range("generator_ema", self.generator_ema, 0, 1, high_open=True)
         positive_int("batch_size", self.batch_size)
         positive_int("epochs", self.epochs)
         non_negative_int("conditional_epochs", self.conditional_epochs)
