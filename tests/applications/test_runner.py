@@ -47,12 +47,13 @@ def test_a_demo_without_headline_is_a_clear_error(monkeypatch):
 
 
 def test_make_config_applies_quick_and_overrides():
-    config = runner.make_config(
-        "fashion_mnist", quick=True, overrides={"epochs": 3, "seed": None}
-    )
+    config = runner.make_config("fashion_mnist", quick=True, overrides={"epochs": 3})
     assert config.train_size == 2000  # from quick()
     assert config.epochs == 3  # override
-    assert config.seed == 0  # None means "not given"
+    assert config.seed == 0  # not given: the default
+    # None is a value, not "not given": refused where the field needs a number.
+    with pytest.raises(runner.ConfigError, match="`seed` must be an integer"):
+        runner.make_config("fashion_mnist", overrides={"seed": None})
 
 
 def test_make_config_rejects_unknown_fields():
@@ -103,11 +104,17 @@ def test_runner_suite_and_cli_import_one_way():
     )
     for leaf in leaves:
         assert _applications_imports(root / f"{leaf}.py") == set()
+    # The suite shows each demo's recorded full run beside its quick run.
     assert _applications_imports(root / "suite.py") <= {
         "applications",
+        "applications.results",
         "applications.runner",
     }
     assert "applications.cli" not in _applications_imports(root / "suite.py")
+    # The records know runs, never the suite or the command line.
+    assert {
+        m.split(".")[1] for m in _applications_imports(root / "results.py") if "." in m
+    } <= leaves | {"runner"}
 
 
 @pytest.mark.parametrize("name", DEMOS)
