@@ -1,5 +1,6 @@
 """Train, evaluate and export the MNIST-1D classifiers (LSTM, simple RNN, CNN)."""
 
+import math
 import time
 from pathlib import Path
 
@@ -79,34 +80,64 @@ def serving_endpoints(model):
 
 
 def build_cnn(length, filters):
-    """A three-convolution 1D CNN like the paper's baseline, for comparison."""
+    """The paper's baseline CNN (Greydanus 2020), built from Keras layers.
+
+    Three ReLU convolutions of `filters` channels, kernel sizes 5, 3 and 3,
+    each with stride 2 and one zero on either side (PyTorch's `padding=1`), so
+    a signal of length 40 becomes 19, 10 and then 5 steps; the flattened
+    features feed a softmax layer. The paper's model has 25 filters.
+
+    Args:
+        length: the signals' length (40 for MNIST-1D).
+        filters: channels of each convolution.
+
+    References:
+        Greydanus, "Scaling down Deep Learning", arXiv:2011.14439, 2020
+        (`ConvBase` in the mnist1d repository's notebooks/models.py).
+    """
     signal = keras.Input(shape=(length,), name="signal")
     x = keras.layers.Reshape((length, 1))(signal)
     for kernel_size in (5, 3, 3):
+        x = keras.layers.ZeroPadding1D(1)(x)
         x = keras.layers.Conv1D(
-            filters, kernel_size, strides=2, padding="same", activation="relu"
+            filters, kernel_size, strides=2, padding="valid", activation="relu"
         )(x)
     x = keras.layers.Flatten()(x)
     return keras.Model(signal, _classifier_head(x), name="mnist1d_cnn")
 
 
+def _optimizer(kind, config, train_signals):
+    if kind == "cnn":
+        # Cosine decay to 0 over the CNN's whole run, no clipping.
+        steps = config.cnn_epochs * math.ceil(train_signals / config.cnn_batch_size)
+        rate = keras.optimizers.schedules.CosineDecay(config.cnn_learning_rate, steps)
+        if config.cnn_weight_decay:
+            return keras.optimizers.AdamW(rate, weight_decay=config.cnn_weight_decay)
+        return keras.optimizers.Adam(rate)
+    rate = config.rnn_learning_rate if kind == "rnn" else config.learning_rate
+    return keras.optimizers.Adam(rate, clipnorm=config.clipnorm or None)
+
+
 def _fit_and_test(kind, model, data, config, output_dir):
     (x_train, y_train), (x_test, y_test) = data
-    rate = config.rnn_learning_rate if kind == "rnn" else config.learning_rate
+    train_signals = len(x_train) - int(len(x_train) * config.validation_split)
     model.compile(
-        optimizer=keras.optimizers.Adam(rate, clipnorm=config.clipnorm or None),
+        optimizer=_optimizer(kind, config, train_signals),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
+    # The CNN runs its whole schedule; the recurrent models stop early.
     callbacks = default_callbacks(
-        output_dir / kind, monitor="val_accuracy", patience=config.patience
+        output_dir / kind,
+        monitor="val_accuracy",
+        patience=None if kind == "cnn" else config.patience,
     )
     start = time.perf_counter()
     history = model.fit(
         x_train,
         y_train,
-        batch_size=config.batch_size,
-        epochs=config.epochs,
+        batch_size=config.cnn_batch_size if kind == "cnn" else config.batch_size,
+        epochs=config.cnn_epochs if kind == "cnn" else config.epochs,
         validation_split=config.validation_split,
         callbacks=callbacks,
         verbose=config.verbose,
