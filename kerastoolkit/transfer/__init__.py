@@ -23,7 +23,7 @@ from kerastoolkit.transfer.backbone_loading import (
     load_backbone,
     load_weights_checked,
 )
-from kerastoolkit.transfer.fine_tuning import fine_tune
+from kerastoolkit.transfer.fine_tuning import fine_tune, linear_probe
 from kerastoolkit.transfer.freezing import (
     block_name,
     freeze,
@@ -40,6 +40,7 @@ __all__ = [
     "fine_tune",
     "freeze",
     "layer_blocks",
+    "linear_probe",
     "load_backbone",
     "load_weights_checked",
     "roberta",
