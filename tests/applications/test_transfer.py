@@ -100,6 +100,10 @@ def test_guard_fails_when_fine_tuning_learns_nothing(tmp_path):
 def test_pairings_have_disjoint_balanced_splits(pairing):
     data = load_pairing(pairing, pretrain_size=500)
     assert len(data["source"][0]) == 500
+    # Task A's labels index its class names, as the classifier's head does.
+    for part in ("source", "source_test"):
+        labels = data[part][1]
+        assert set(np.unique(labels)) == set(range(len(data["source_names"]))), part
     classes = len(data["target_names"])
     keys = {}
     for part in ("pool", "validation", "test"):
