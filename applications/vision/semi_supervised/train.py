@@ -45,9 +45,13 @@ PUBLISHED = {}
 # pretrained features works. The comparisons the demo exists for (pretrained
 # vs scratch, pretrained probe vs an untrained encoder's probe) are reported
 # with their intervals, not guarded: in quick runs neither is reliably
-# positive (see the README). Five quick runs (seeds 0-4) gave probes of
-# 0.634, 0.617, 0.620, 0.614, 0.601: the threshold 0.45 is 15 points under
-# the lowest, and an untrained head sits near 0.1.
+# positive. Five quick runs (config seeds 0-4, reduced, on a loaded machine)
+# measured, at 10 labels per class, PPCA probe / untrained encoder's probe /
+# PPCA fine-tuned / scratch: 0.634/0.562/0.656/0.685, 0.617/0.613/0.638/0.688,
+# 0.620/0.612/0.652/0.698, 0.614/0.598/0.637/0.704, 0.601/0.624/0.633/0.689
+# (SimCLR after 3 epochs on 10,000 images, on validation: fine-tuned
+# 0.61-0.66 vs scratch 0.69). The threshold 0.45 is 15 points under the
+# lowest probe, and an untrained head sits near 0.1.
 GUARDS = (
     Guard(
         "low_budget_pretrained_probe_accuracy",
