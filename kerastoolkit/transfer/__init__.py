@@ -1,5 +1,6 @@
 """Transfer learning: load a pretrained backbone, copy weights between models,
-freeze and unfreeze, and fine-tune in two phases.
+freeze and unfreeze, probe frozen features with a linear classifier
+(`linear_probe`), and fine-tune in two phases (`fine_tune`).
 
 Example:
 
