@@ -80,14 +80,35 @@ TABLE = {
             "2-conv CNN 91.6% (Xiao et al. 2017); WRN-40-4 96.7% (Zhong et al. 2017)",
         ),
     ),
-    "transfer": (
+    "transfer": tuple(
         Row(
-            "MNIST-5k test accuracy, fine-tuned from Fashion-MNIST / from scratch, "
-            "10 / 50 / 100 labels per class",
-            "{m[transfer_accuracy_10]:.3f} / {m[scratch_accuracy_10]:.3f}, "
-            "{m[transfer_accuracy_50]:.3f} / {m[scratch_accuracy_50]:.3f}, "
-            "{m[transfer_accuracy_100]:.3f} / {m[scratch_accuracy_100]:.3f} "
-            "(means of {m[seeds]} seeds)",
+            f"{title}: test accuracy at 10 labels per class, fine-tuned / from "
+            "scratch, and the paired gain [95% interval]",
+            f"{{m[{p}_finetuned_accuracy_10]:.3f}} / "
+            f"{{m[{p}_scratch_accuracy_10]:.3f}}, "
+            f"{{m[{p}_finetuned_gain_10]:+.3f}} "
+            f"[{{m[{p}_finetuned_gain_low_10]:+.3f}}, "
+            f"{{m[{p}_finetuned_gain_high_10]:+.3f}}] ({{m[seeds]}} seeds)",
+        )
+        for p, title in (
+            ("fashion_split", "Fashion-MNIST 5 classes -> the other 5"),
+            ("digits_style", "MNIST 5k -> upsampled 8x8 digits"),
+            ("fashion_to_mnist", "Fashion-MNIST -> MNIST (negative example)"),
+        )
+    ),
+    "semi_supervised": (
+        Row(
+            "Fashion-MNIST test accuracy at 10 labels per class: SimCLR "
+            "fine-tuned / from scratch, and the paired gain [95% interval]; best "
+            "other representation",
+            "{m[fashion_simclr_finetuned_accuracy_10]:.3f} / "
+            "{m[fashion_scratch_accuracy_10]:.3f}, "
+            "{m[fashion_simclr_finetuned_gain_10]:+.3f} "
+            "[{m[fashion_simclr_finetuned_gain_low_10]:+.3f}, "
+            "{m[fashion_simclr_finetuned_gain_high_10]:+.3f}]; autoencoder "
+            "{m[fashion_autoencoder_finetuned_accuracy_10]:.3f}, VAE "
+            "{m[fashion_vae_finetuned_accuracy_10]:.3f}, PPCA probe "
+            "{m[fashion_ppca_probe_accuracy_10]:.3f} ({m[seeds]} seeds)",
         ),
     ),
     "multitask": (

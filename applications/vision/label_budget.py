@@ -55,3 +55,49 @@ def mean_and_std(values):
     """`(mean, standard deviation)` of a list of floats (std 0 for one value)."""
     values = np.asarray(values, dtype=float)
     return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
+
+
+def split_per_class(labels, sizes, seed):
+    """Disjoint per-class draws: `sizes[k]` examples of every class in part k.
+
+    Args:
+        labels: integer labels.
+        sizes: examples per class of each part, e.g. `(20, 100)`.
+        seed: the seed of the draw.
+
+    Returns:
+        A tuple of `len(sizes) + 1` sorted index arrays: one per part, then
+        the rest.
+
+    Raises:
+        ValueError: when a class has fewer than `sum(sizes)` examples.
+    """
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    parts = [[] for _ in range(len(sizes) + 1)]
+    for label in np.unique(labels):
+        (members,) = np.nonzero(labels == label)
+        if len(members) < sum(sizes):
+            raise ValueError(
+                f"Class {label} has {len(members)} examples, fewer than "
+                f"the {sum(sizes)} the split {tuple(sizes)} needs."
+            )
+        members = rng.permutation(members)
+        start = 0
+        for part, size in zip(parts, sizes, strict=False):
+            part.append(members[start : start + size])
+            start += size
+        parts[-1].append(members[start:])
+    return tuple(np.sort(np.concatenate(part)) for part in parts)
+
+
+def repeated_indices(count, total, seed):
+    """`total` indices of `count` examples: shuffled passes, the last cut short.
+
+    A few labelled examples repeated to `total` make one `fit` epoch of a
+    fixed number of steps, whatever the label budget (many epochs of one
+    step each would spend their time in Keras's per-epoch overhead).
+    """
+    rng = np.random.default_rng(seed)
+    passes = -(-total // count)
+    return np.concatenate([rng.permutation(count) for _ in range(passes)])[:total]

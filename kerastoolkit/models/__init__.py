@@ -7,8 +7,9 @@ from kerastoolkit.models import VAE, GAN, ProbabilisticPCA
 - Unsupervised: `ProbabilisticPCA`, `LinearAutoencoder` (tied weights),
   `Autoencoder` (with `dense_encoder`/`dense_decoder`/`conv_encoder`/
   `conv_decoder`), `VAE` (with its `Sampling` layer), the image builders
-  `image_encoder`/`image_decoder`/`image_vae`, and `largest_principal_angle`
-  (how far apart two learned subspaces are).
+  `image_encoder`/`image_decoder`/`image_vae`, `largest_principal_angle`
+  (how far apart two learned subspaces are), and `SimCLR` (contrastive
+  pretraining of an encoder, with its `nt_xent_loss`).
 - Sequences: `LinearAR` (Yule-Walker AR(k)), `WaveNet`, `CharLanguageModel`,
   `Seq2SeqTranslator`, `TransformerTranslator` (KerasHub blocks; KerasHub is
   imported when this name is first used).
@@ -64,6 +65,7 @@ from kerastoolkit.models.principal_angles import largest_principal_angle
 from kerastoolkit.models.probabilistic_pca import ProbabilisticPCA
 from kerastoolkit.models.sampling import Sampling
 from kerastoolkit.models.seq2seq_translator import Seq2SeqTranslator
+from kerastoolkit.models.simclr import SimCLR, nt_xent_loss
 from kerastoolkit.models.vae import VAE
 from kerastoolkit.models.wavenet import WaveNet
 from kerastoolkit.models.word2vec import (
@@ -94,6 +96,7 @@ __all__ = [
     "ProbabilisticPCA",
     "Sampling",
     "Seq2SeqTranslator",
+    "SimCLR",
     "TransformerTranslator",
     "WaveNet",
     "Word2Vec",
@@ -113,6 +116,7 @@ __all__ = [
     "image_vae",
     "largest_principal_angle",
     "linear_decay_sgd",
+    "nt_xent_loss",
     "patch_discriminator",
     "plain_cnn",
     "small_resnet",

@@ -1,5 +1,6 @@
 """Transfer learning: load a pretrained backbone, copy weights between models,
-freeze and unfreeze, and fine-tune in two phases.
+freeze and unfreeze, probe frozen features with a linear classifier
+(`linear_probe`), and fine-tune in two phases (`fine_tune`).
 
 Example:
 
@@ -23,7 +24,7 @@ from kerastoolkit.transfer.backbone_loading import (
     load_backbone,
     load_weights_checked,
 )
-from kerastoolkit.transfer.fine_tuning import fine_tune
+from kerastoolkit.transfer.fine_tuning import fine_tune, linear_probe
 from kerastoolkit.transfer.freezing import (
     block_name,
     freeze,
@@ -40,6 +41,7 @@ __all__ = [
     "fine_tune",
     "freeze",
     "layer_blocks",
+    "linear_probe",
     "load_backbone",
     "load_weights_checked",
     "roberta",

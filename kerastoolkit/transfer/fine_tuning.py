@@ -14,6 +14,65 @@ def _contains(model, part):
     )
 
 
+def linear_probe(
+    model,
+    backbone,
+    x,
+    y=None,
+    epochs=5,
+    learning_rate=1e-3,
+    loss="sparse_categorical_crossentropy",
+    metrics=("accuracy",),
+    **fit_kwargs,
+):
+    """Trains the head of `model` on the frozen features of `backbone`.
+
+    The linear probe of representation learning: `backbone` frozen (its
+    BatchNormalization in inference mode), so only the layers of `model`
+    outside it train, with Adam at `learning_rate`. With an `ImageClassifier`
+    the head is one Dense softmax layer on the pooled features: a linear
+    classifier of what the backbone learned. It is also phase 1 of
+    `fine_tune`.
+
+    Args:
+        model: the model to train, containing `backbone`.
+        backbone: the pretrained part of `model`, kept frozen.
+        x: training inputs, or a dataset, as `model.fit` takes them.
+        y: training targets (unless `x` is a dataset).
+        epochs: training epochs.
+        learning_rate: a float or a
+            `keras.optimizers.schedules.LearningRateSchedule`.
+        loss: the loss, as `compile` takes it.
+        metrics: the metrics, as `compile` takes them.
+        **fit_kwargs: further `fit` arguments.
+
+    Returns:
+        The `History.history` dict of the run.
+
+    Example:
+
+    >>> classifier = ImageClassifier(backbone, 10)  # a new head
+    >>> linear_probe(classifier, backbone, x, y, epochs=10)
+    >>> classifier.evaluate(x_test, y_test)  # the probe's accuracy
+    """
+    non_negative_int("epochs", epochs)
+    _check_contains(model, backbone)
+    freeze(backbone)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss=loss,
+        metrics=list(metrics),
+    )
+    return model.fit(x, y, epochs=epochs, **fit_kwargs).history
+
+
+def _check_contains(model, backbone):
+    if not _contains(model, backbone):
+        raise ValueError(
+            f"`backbone` ({backbone.name}) must be a part of `model` ({model.name})."
+        )
+
+
 def fine_tune(
     model,
     backbone,
@@ -33,7 +92,7 @@ def fine_tune(
 
     1. `backbone` frozen (its BatchNormalization in inference mode); the rest
        of `model` (the new head) trains for `head_epochs` with Adam at
-       `head_learning_rate`.
+       `head_learning_rate` (`linear_probe`).
     2. The top `unfreeze_blocks` blocks of `backbone` (see
        `kerastoolkit.transfer.unfreeze_top`; BatchNormalization stays frozen
        unless `keep_batchnorm_frozen` is false)
@@ -49,7 +108,8 @@ def fine_tune(
         backbone: the pretrained part of `model`.
         x: training inputs, or a dataset, as `model.fit` takes them.
         y: training targets (unless `x` is a dataset).
-        head_epochs: epochs of phase 1.
+        head_epochs: epochs of phase 1 (0 to skip it: a head already trained,
+            e.g. by `linear_probe`, goes straight to phase 2).
         fine_tune_epochs: epochs of phase 2 (0 to skip it).
         head_learning_rate: Adam's learning rate in phase 1: a float or a
             `keras.optimizers.schedules.LearningRateSchedule` (which counts
@@ -65,8 +125,8 @@ def fine_tune(
             `callbacks`, `verbose`, ...).
 
     Returns:
-        A dict with the `History.history` of each phase run: `"head"` and, when
-        `fine_tune_epochs > 0`, `"fine_tune"`.
+        A dict with the `History.history` of each phase run: `"head"` when
+        `head_epochs > 0` and `"fine_tune"` when `fine_tune_epochs > 0`.
 
     Example:
 
@@ -79,19 +139,20 @@ def fine_tune(
         ("fine_tune_epochs", fine_tune_epochs),
     ):
         non_negative_int(name, value)
-    if not _contains(model, backbone):
-        raise ValueError(
-            f"`backbone` ({backbone.name}) must be a part of `model` ({model.name})."
-        )
+    _check_contains(model, backbone)
     histories = {}
-    freeze(backbone)
-    model.compile(
-        optimizer=keras.optimizers.Adam(head_learning_rate),
-        loss=loss,
-        metrics=list(metrics),
-    )
-    history = model.fit(x, y, epochs=head_epochs, **fit_kwargs)
-    histories["head"] = history.history
+    if head_epochs:
+        histories["head"] = linear_probe(
+            model,
+            backbone,
+            x,
+            y,
+            epochs=head_epochs,
+            learning_rate=head_learning_rate,
+            loss=loss,
+            metrics=metrics,
+            **fit_kwargs,
+        )
     if fine_tune_epochs:
         unfreeze_top(
             backbone,

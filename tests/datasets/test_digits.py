@@ -29,3 +29,22 @@ def test_missing_package_names_the_extra(monkeypatch):
         DatasetNotFoundError, match=r'pip install "kerastoolkit\[data\]"'
     ):
         digits.load_data()
+
+
+def test_upsample_fills_the_frame_or_centres_an_mnist_sized_box():
+    x, _ = digits.load_data()
+    full = digits.upsample(x[:5])
+    assert full.shape == (5, 28, 28) and full.dtype == np.float32
+    assert 0.0 <= full.min() and full.max() <= 1.0
+    # Bilinear resizing keeps each image's mean intensity (to about 5%).
+    np.testing.assert_allclose(
+        full.mean(axis=(1, 2)), x[:5].mean(axis=(1, 2)) / 16, rtol=0.05
+    )
+    boxed = digits.upsample(x[:5], box=20)
+    assert not boxed[:, :4].any() and not boxed[:, 24:].any()
+    assert not boxed[:, :, :4].any() and not boxed[:, :, 24:].any()
+    assert boxed[:, 4:24, 4:24].max() > 0.9
+    with pytest.raises(ValueError, match="`box` must be an integer from 1 to 28"):
+        digits.upsample(x[:1], box=30)
+    with pytest.raises(ValueError, match=r"`images` must have shape \(n, 8, 8\)"):
+        digits.upsample(x[0])

@@ -4,7 +4,7 @@ the lower learning rate, with BatchNormalization kept frozen."""
 import numpy as np
 import pytest
 
-from kerastoolkit.transfer import fine_tune
+from kerastoolkit.transfer import fine_tune, linear_probe
 from tests.transfer.conftest import changed, tiny_classifier, weights_of
 
 
@@ -89,3 +89,29 @@ def test_batchnorm_of_unfrozen_blocks_can_adapt(batch):
     )
     assert changed(top, weights_of(bn_top))  # statistics and gamma/beta train
     assert not changed(low, weights_of(bn_low))
+
+
+def test_linear_probe_trains_the_head_only_and_fine_tune_can_continue(batch):
+    model = tiny_classifier()
+    backbone_before = weights_of(model.backbone)
+    head = weights_of(model.head)
+    history = linear_probe(
+        model, model.backbone, *batch, epochs=2, learning_rate=0.05, verbose=0
+    )
+    assert len(history["loss"]) == 2
+    assert changed(head, weights_of(model.head))
+    assert not changed(backbone_before, weights_of(model.backbone))
+    # head_epochs=0: the probed head goes straight to phase 2.
+    histories = fine_tune(
+        model,
+        model.backbone,
+        *batch,
+        head_epochs=0,
+        fine_tune_epochs=1,
+        unfreeze_blocks=3,
+        verbose=0,
+    )
+    assert sorted(histories) == ["fine_tune"]
+    assert changed(backbone_before, weights_of(model.backbone))
+    with pytest.raises(ValueError, match="must be a part of `model`"):
+        linear_probe(tiny_classifier(), tiny_classifier(seed=1).backbone, *batch)

@@ -98,9 +98,7 @@ DIRECTIONS = {"mnist_to_digits": "X -> Y", "digits_to_mnist": "Y -> X"}
 
 def upsample_digits(images):
     """8x8 images with values 0..16 to float 28x28x1 images in [0, 1] (bilinear)."""
-    scaled = np.asarray(images, dtype="float32")[..., None] / 16.0
-    resized = keras.ops.image.resize(scaled, (28, 28), interpolation="bilinear")
-    return np.clip(np.asarray(resized), 0.0, 1.0)
+    return digits.upsample(images)[..., None]
 
 
 def _split(x, y, fraction, seed):

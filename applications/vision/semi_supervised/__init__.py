@@ -1,0 +1,1 @@
+"""Learning from unlabelled images, then from few labels (see config.py)."""

@@ -1,0 +1,3 @@
+from applications.cli import main
+
+main("transfer")

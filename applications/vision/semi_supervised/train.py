@@ -1,0 +1,402 @@
+"""Pretrain encoders on unlabelled Fashion-MNIST images, then classify from
+few labels: a linear probe on the frozen features and the fine-tuned encoder,
+against the same encoder trained from scratch on the same labelled images.
+
+The representations (the notes' section 2): PPCA's posterior mean (linear),
+the toolkit's convolutional autoencoder and VAE encoders, and SimCLR's
+contrastive encoder trained on two augmented views of each image. The probe
+and fine-tuning are `kerastoolkit.transfer.linear_probe` and `fine_tune`."""
+
+import json
+import math
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from applications.learning_guards import Guard
+from applications.vision.budget_comparison import (
+    budget_metrics,
+    plot_budgets,
+    repeated,
+    summarise,
+    write_table,
+)
+from applications.vision.label_budget import sample_per_class, split_per_class
+from applications.vision.semi_supervised.config import VALIDATION_PER_CLASS
+from kerastoolkit.datasets import fashion_mnist
+from kerastoolkit.export import export_saved_model
+from kerastoolkit.models import (
+    Autoencoder,
+    ImageClassifier,
+    ProbabilisticPCA,
+    SimCLR,
+    conv_decoder,
+    conv_encoder,
+    image_vae,
+)
+from kerastoolkit.transfer import fine_tune, layer_blocks, linear_probe
+
+# The metric the demo suite's index shows for this demo.
+HEADLINE = "low_budget_pretrained_accuracy"
+PUBLISHED = {}
+# At the smallest label budget, the linear probe on the first representation
+# is far above chance (computed in the run): labelled training on the
+# pretrained features works. The comparisons the demo exists for (pretrained
+# vs scratch, pretrained probe vs an untrained encoder's probe) are reported
+# with their intervals, not guarded: in quick runs neither is reliably
+# positive. Five quick runs (config seeds 0-4, reduced, on a loaded machine)
+# measured, at 10 labels per class, PPCA probe / untrained encoder's probe /
+# PPCA fine-tuned / scratch: 0.634/0.562/0.656/0.685, 0.617/0.613/0.638/0.688,
+# 0.620/0.612/0.652/0.698, 0.614/0.598/0.637/0.704, 0.601/0.624/0.633/0.689
+# (SimCLR after 3 epochs on 10,000 images, on validation: fine-tuned
+# 0.61-0.66 vs scratch 0.69). The threshold 0.45 is 15 points under the
+# lowest probe, and an untrained head sits near 0.1.
+GUARDS = (
+    Guard(
+        "low_budget_pretrained_probe_accuracy",
+        above="chance_accuracy",
+        margin=0.35,
+    ),
+)
+NAMES = {
+    "ppca": "PPCA",
+    "autoencoder": "autoencoder",
+    "vae": "VAE",
+    "simclr": "SimCLR",
+}
+IMAGE_SHAPE = (28, 28, 1)
+
+
+def _cosine(learning_rate, steps):
+    return keras.optimizers.schedules.CosineDecay(learning_rate, max(1, steps))
+
+
+def _encoder(config, output_dim=None, name="encoder"):
+    return conv_encoder(
+        IMAGE_SHAPE, output_dim or config.latent_dim, config.filters, name=name
+    )
+
+
+def load_data(config):
+    """Unlabelled images, the labelled pool, validation and test sets.
+
+    Returns:
+        A dict: `unlabelled` float (n, 28, 28, 1) in [0, 1]; `pool`,
+        `validation`, `test` as raw uint8 `(x, y)`.
+    """
+    (x, y), (x_test, y_test) = fashion_mnist.load_data(data_dir=config.data_dir or None)
+    validation, pool = split_per_class(y, (VALIDATION_PER_CLASS,), config.seed)
+    order = np.random.default_rng(config.seed).permutation(len(x))
+    if config.unlabelled_size:
+        order = order[: config.unlabelled_size]
+    if config.test_size:
+        keep = np.random.default_rng(config.seed + 1).permutation(len(x_test))
+        x_test, y_test = (
+            x_test[keep[: config.test_size]],
+            y_test[keep[: config.test_size]],
+        )
+    return {
+        "unlabelled": x[order].astype("float32")[..., None] / 255.0,
+        "pool": (x[pool], y[pool]),
+        "validation": (x[validation], y[validation]),
+        "test": (x_test, y_test),
+    }
+
+
+def _ppca_encoder(images, config):
+    # PPCA's posterior mean E[z|x] = M^-1 W^T (x - mu) is affine in x: a
+    # Dense layer holds it exactly, so the probe and fine-tuning are the same
+    # code as for the other encoders.
+    flat = images.reshape(len(images), -1).astype("float64")
+    ppca = ProbabilisticPCA(config.latent_dim)
+    ppca.fit_closed_form(flat)
+    offset = np.asarray(ppca.transform(np.zeros((1, flat.shape[1]))))[0]
+    kernel = np.asarray(ppca.transform(np.eye(flat.shape[1]))) - offset
+    inputs = keras.Input(IMAGE_SHAPE, name="inputs")
+    code = keras.layers.Dense(config.latent_dim, name="code")
+    outputs = code(keras.layers.Flatten()(inputs))
+    code.set_weights([kernel.astype("float32"), offset.astype("float32")])
+    return keras.Model(inputs, outputs, name="ppca_encoder"), None
+
+
+def _fit_history(model, x, y, epochs, batch_size, config):
+    steps = epochs * math.ceil(len(x) / batch_size)
+    model.compile(
+        optimizer=keras.optimizers.Adam(_cosine(config.pretrain_learning_rate, steps)),
+        **({"loss": "binary_crossentropy"} if y is not None else {}),
+    )
+    return model.fit(
+        x, y, batch_size=batch_size, epochs=epochs, verbose=config.verbose
+    ).history
+
+
+def pretrain(representation, images, config):
+    """Learns `representation` from the unlabelled `images`.
+
+    Returns:
+        `(encoder, history)`: a `keras.Model` from (28, 28, 1) float images
+        to features, and the `fit` history (None for PPCA).
+    """
+    keras.utils.set_random_seed(config.seed)
+    if representation == "ppca":
+        return _ppca_encoder(images, config)
+    if representation == "autoencoder":
+        encoder = _encoder(config)
+        decoder = conv_decoder(config.latent_dim, IMAGE_SHAPE, config.filters)
+        model = Autoencoder(encoder, decoder)
+        history = _fit_history(
+            model, images, images, config.pretrain_epochs, 128, config
+        )
+        return encoder, history
+    if representation == "vae":
+        model = image_vae(
+            IMAGE_SHAPE,
+            config.latent_dim,
+            architecture="conv",
+            filters=config.filters,
+            seed=config.seed,
+        )
+        history = _fit_history(model, images, None, config.pretrain_epochs, 128, config)
+        return model.encoder, history
+    encoder = _encoder(config)
+    head = keras.Sequential(
+        [
+            keras.Input((config.latent_dim,)),
+            keras.layers.Dense(config.latent_dim, activation="relu"),
+            keras.layers.Dense(config.latent_dim),
+        ],
+        name="projection_head",
+    )
+    # SimCLR's augmentations, as Keras layers: crops (zoom and shift), flips
+    # and contrast; the features must not depend on them.
+    augmenter = keras.Sequential(
+        [
+            keras.layers.RandomFlip("horizontal", seed=config.seed),
+            keras.layers.RandomZoom((-0.3, 0.1), seed=config.seed),
+            keras.layers.RandomTranslation(0.15, 0.15, seed=config.seed),
+            keras.layers.RandomContrast(0.5, seed=config.seed),
+        ],
+        name="augmenter",
+    )
+    model = SimCLR(encoder, head, augmenter, temperature=config.temperature)
+    history = _fit_history(
+        model, images, None, config.simclr_epochs, config.simclr_batch_size, config
+    )
+    return encoder, history
+
+
+def classifier(encoder):
+    """An `ImageClassifier` of raw uint8 (28, 28) images on `encoder`."""
+    return ImageClassifier(
+        encoder,
+        num_classes=10,
+        image_shape=(28, 28),
+        class_names=fashion_mnist.CLASS_NAMES,
+    )
+
+
+def standardised(encoder, images):
+    """`encoder` followed by a fixed standardisation of its features (mean 0,
+    variance 1 on `images`, a `keras.layers.Normalization` that does not
+    train), so that a linear probe sees every encoder's features on one
+    scale, as linear probes usually do (a BatchNormalization without affine
+    parameters in He et al. 2022)."""
+    features = encoder.predict(images[:5000], batch_size=500, verbose=0)
+    norm = keras.layers.Normalization(axis=-1, name="standardise")
+    norm.adapt(features)
+    inputs = keras.Input(IMAGE_SHAPE, name="images")
+    return keras.Model(inputs, norm(encoder(inputs)), name=f"{encoder.name}_std")
+
+
+def copy(model):
+    """A new model of the same layers and weights (standardisation included)."""
+    clone = keras.models.clone_model(model)
+    clone.set_weights(model.get_weights())
+    return clone
+
+
+def random_probe_run(encoder, x, y, seed, config, evaluate):
+    """The baseline of the probes: the same probe on an untrained encoder."""
+    keras.utils.set_random_seed(seed)
+    model = classifier(encoder)
+    linear_probe(
+        model,
+        encoder,
+        *repeated(x, y, config.head_steps, config.batch_size, seed),
+        epochs=1,
+        learning_rate=_cosine(config.head_learning_rate, config.head_steps),
+        batch_size=config.batch_size,
+        verbose=config.verbose,
+    )
+    return evaluate(model)
+
+
+def pretrained_runs(pretrained, x, y, seed, config, evaluate):
+    """The probe on the frozen encoder, then the fine-tuned encoder.
+
+    Returns:
+        `(probe accuracy, fine-tuned accuracy, the fine-tuned model)`.
+    """
+    encoder = copy(pretrained)
+    # Seeded after the copy, as the untrained probe is: the same head.
+    keras.utils.set_random_seed(seed)
+    model = classifier(encoder)
+    fit = {"batch_size": config.batch_size, "verbose": config.verbose}
+    linear_probe(
+        model,
+        encoder,
+        *repeated(x, y, config.head_steps, config.batch_size, seed),
+        epochs=1,
+        learning_rate=_cosine(config.head_learning_rate, config.head_steps),
+        **fit,
+    )
+    probe = evaluate(model)
+    if config.fine_tune_steps:
+        fine_tune(
+            model,
+            encoder,
+            *repeated(x, y, config.fine_tune_steps, config.batch_size, seed + 1),
+            head_epochs=0,
+            fine_tune_epochs=1,
+            fine_tune_learning_rate=_cosine(
+                config.fine_tune_learning_rate, config.fine_tune_steps
+            ),
+            unfreeze_blocks=len(layer_blocks(encoder)),  # all of it
+            **fit,
+        )
+    return probe, evaluate(model), model
+
+
+def scratch_run(encoder, x, y, seed, config, evaluate):
+    """`encoder` (untrained, standardised, the autoencoder's and SimCLR's
+    architecture) trained with its head for as many steps as the probe and fine-tuning
+    together."""
+    keras.utils.set_random_seed(seed)
+    model = classifier(encoder)
+    steps = config.head_steps + config.fine_tune_steps
+    model.compile(
+        optimizer=keras.optimizers.Adam(_cosine(config.scratch_learning_rate, steps)),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    model.fit(
+        *repeated(x, y, steps, config.batch_size, seed),
+        batch_size=config.batch_size,
+        epochs=1,
+        verbose=config.verbose,
+    )
+    return evaluate(model)
+
+
+def train_and_evaluate(config):
+    """Pretrains every representation, then runs every (labels per class,
+    seed) with each: probe, fine-tuned, and scratch once.
+
+    Returns:
+        Metrics: for budget n, `fashion_r_probe_accuracy_n` and
+        `fashion_r_finetuned_accuracy_n` for each representation r,
+        `fashion_random_probe_accuracy_n` (an untrained encoder's probe) and
+        `fashion_scratch_accuracy_n`, with 95% intervals (`_low_n`, `_high_n`)
+        and paired gains over scratch (`_gain_n`, `_gain_low_n`,
+        `_gain_high_n`); `low_budget_pretrained_accuracy` (the first
+        representation, fine-tuned, at the smallest budget) and
+        `low_budget_scratch_accuracy`; `low_budget_pretrained_probe_accuracy`
+        and `low_budget_random_probe_accuracy`; `chance_accuracy` (the
+        guard's baseline); the SavedModel path.
+    """
+    output_dir = Path(config.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    data = load_data(config)
+    x_eval, y_eval = data[config.evaluate_on]
+    x_pool, y_pool = data["pool"]
+
+    def evaluate(model):
+        _, accuracy = model.evaluate(x_eval, y_eval, batch_size=500, verbose=0)
+        return float(accuracy)
+
+    encoders, metrics = {}, {}
+    for representation in config.representations:
+        encoder, history = pretrain(representation, data["unlabelled"], config)
+        encoders[representation] = standardised(encoder, data["unlabelled"])
+        if history:
+            metrics[f"{representation}_pretrain_loss"] = float(history["loss"][-1])
+
+    labels = {}
+    for representation in config.representations:
+        for kind in ("finetuned", "probe"):
+            method = f"{representation}_{kind}"
+            labels[method] = f"{NAMES[representation]}, " + (
+                "fine-tuned" if kind == "finetuned" else "linear probe"
+            )
+    labels["random_probe"] = "untrained encoder, linear probe"
+    labels["scratch"] = "from scratch"
+    accuracies = {m: {n: [] for n in config.labels_per_class} for m in labels}
+    runs, exported = [], None
+    for n in config.labels_per_class:
+        for seed in config.seeds:
+            chosen = sample_per_class(y_pool, n, seed)
+            x, y = x_pool[chosen], y_pool[chosen]
+            keras.utils.set_random_seed(seed)
+            untrained = standardised(_encoder(config), data["unlabelled"])
+            results = {
+                "random_probe": random_probe_run(
+                    copy(untrained), x, y, seed, config, evaluate
+                ),
+                "scratch": scratch_run(copy(untrained), x, y, seed, config, evaluate),
+            }
+            for representation, encoder in encoders.items():
+                probe, finetuned, model = pretrained_runs(
+                    encoder, x, y, seed, config, evaluate
+                )
+                results[f"{representation}_probe"] = probe
+                results[f"{representation}_finetuned"] = finetuned
+                if representation == config.representations[0]:
+                    exported = model
+            for method, value in results.items():
+                accuracies[method][n].append(value)
+                runs.append(
+                    {
+                        "labels_per_class": n,
+                        "seed": seed,
+                        "method": method,
+                        "accuracy": value,
+                    }
+                )
+
+    summary = summarise(accuracies, config.labels_per_class)
+    sections = {"Fashion-MNIST, encoders pretrained without labels": summary}
+    write_table(
+        sections,
+        labels,
+        config.seeds,
+        config.evaluate_on,
+        output_dir / "semi_supervised_table.md",
+    )
+    plot_budgets(sections, labels, config.seeds, output_dir / "accuracy_vs_labels.png")
+    (output_dir / "runs.json").write_text(json.dumps(runs, indent=2) + "\n")
+    metrics.update(budget_metrics("fashion", summary, tuple(labels)))
+    first, smallest = config.representations[0], min(config.labels_per_class)
+    metrics["low_budget_pretrained_accuracy"] = metrics[
+        f"fashion_{first}_finetuned_accuracy_{smallest}"
+    ]
+    metrics["low_budget_scratch_accuracy"] = metrics[
+        f"fashion_scratch_accuracy_{smallest}"
+    ]
+    metrics["low_budget_pretrained_probe_accuracy"] = metrics[
+        f"fashion_{first}_probe_accuracy_{smallest}"
+    ]
+    metrics["low_budget_random_probe_accuracy"] = metrics[
+        f"fashion_random_probe_accuracy_{smallest}"
+    ]
+    saved_model = export_saved_model(
+        exported,
+        config.export_dir,
+        endpoints=exported.serving_endpoints(),
+        examples={"serving_default": x_eval[:4]},
+    )
+    metrics["chance_accuracy"] = 1.0 / len(fashion_mnist.CLASS_NAMES)
+    metrics["seeds"] = len(config.seeds)
+    metrics["evaluated_on"] = config.evaluate_on
+    metrics["saved_model"] = str(saved_model)
+    return metrics
