@@ -60,21 +60,29 @@ PUBLISHED = {
     "RoBERTa-base (Liu et al. 2019), SST-2 GLUE dev accuracy %": 94.8,
 }
 
-# The quick run (SST-2, 2,000 training sentences, seed 0 of the run; the
-# config seed varied 0-4 for pretraining) gave, on its 500 test sentences
-# (majority class 50.2%): see QUICK_MEASUREMENTS below. The margins sit
-# well under the worst seed and well over the untrained models.
-QUICK_MEASUREMENTS = None
+# The quick run (SST-2: 2,000 clean training sentences, the first 500 test
+# sentences, on which the majority class scores 51.8%; a 1-layer RoBERTa
+# pretrained on 3,000 clean corpus sentences) with seeds 0-4 (the config's
+# `seed` and `seeds`, so pretraining and fine-tuning both vary), on the
+# 2-core machine at load 12-16 (2-4 min wall, about a minute of CPU):
+#   RoBERTa pretrained  60.8, 67.4, 66.8, 67.0, 61.6   (min 60.8)
+#   RoBERTa scratch     66.6, 67.2, 69.0, 68.0, 67.4
+#   CNN-rand            75.6, 73.8, 73.8, 72.0, 73.0   (min 72.0)
+# Margins of 4 and 12 points (thresholds 55.8 and 63.8) sit 5 and 8 points
+# under the worst seed; with learning off (word models' rate 0, RoBERTa's
+# 1e-9) the same run scored 48.2 and 50.6, and both guards failed. The quick pretraining is too short to help (held-out
+# masked-token accuracy 4-7%): it shows the method runs and learns, not that
+# pretraining pays.
 GUARDS = (
     Guard(
         "sst2_roberta_pretrained_test_accuracy_mean",
         above="sst2_majority_test_accuracy",
-        margin=5.0,
+        margin=4.0,
     ),
     Guard(
         "sst2_cnn_rand_test_accuracy_mean",
         above="sst2_majority_test_accuracy",
-        margin=10.0,
+        margin=12.0,
     ),
 )
 
