@@ -70,9 +70,9 @@ PUBLISHED = {
 #   CNN-rand            75.6, 73.8, 73.8, 72.0, 73.0   (min 72.0)
 # Margins of 4 and 12 points (thresholds 55.8 and 63.8) sit 5 and 8 points
 # under the worst seed; with learning off (word models' rate 0, RoBERTa's
-# 1e-9) the same run scored 48.2 and 50.6, and both guards failed. The quick pretraining is too short to help (held-out
-# masked-token accuracy 4-7%): it shows the method runs and learns, not that
-# pretraining pays.
+# 1e-9) the same run scored 48.2 and 50.6, and both guards failed. The
+# quick pretraining is too short to help (held-out masked-token accuracy
+# 4-7%): it shows the method runs and learns, not that pretraining pays.
 GUARDS = (
     Guard(
         "sst2_roberta_pretrained_test_accuracy_mean",
