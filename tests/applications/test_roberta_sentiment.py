@@ -48,7 +48,11 @@ def test_quick_run_writes_the_table_and_report(quick_run):
     ):
         assert (run / name).exists(), name
     table = (run / "results.md").read_text()
-    for label in ("CNN-rand (Kim)", "RoBERTa from scratch", "RoBERTa pretrained"):
+    for label in (
+        "CNN-rand (Kim)",
+        "RoBERTa from scratch",
+        "RoBERTa pretrained locally",
+    ):
         assert f"| sst2 | {label} |" in table
     assert "| sst2 | majority class |" in table and "Reduced run" in table
     assert "pretrained − scratch (paired by seed)" in table

@@ -405,8 +405,10 @@ def write_table(rows, metrics, config, path, source):
     ]
     for name, kind, mean, half, validation in rows:
         reference = REFERENCES.get((name, kind), "")
+        # One seed gives no interval.
+        spread = f" ± {half:.1f}" if seeds > 1 else ""
         lines.append(
-            f"| {name} | {MODEL_LABELS[kind]} | {mean:.1f} ± {half:.1f} | "
+            f"| {name} | {MODEL_LABELS[kind]} | {mean:.1f}{spread} | "
             f"{validation:.1f} | {reference} |"
         )
     for name in config.datasets:
@@ -418,7 +420,9 @@ def write_table(rows, metrics, config, path, source):
         if f"{key}_mean" in metrics:
             lines.append(
                 f"| {name} | pretrained − scratch (paired by seed) | "
-                f"{metrics[f'{key}_mean']:+.1f} ± {metrics[f'{key}_ci95']:.1f} | | |"
+                f"{metrics[f'{key}_mean']:+.1f}"
+                + (f" ± {metrics[f'{key}_ci95']:.1f}" if seeds > 1 else "")
+                + " | | |"
             )
     lines += ["", "| published reference | accuracy |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in PUBLISHED.items()]
