@@ -201,16 +201,29 @@ TABLE = {
     ),
     "roberta_sentiment": (
         Row(
-            "test accuracy %, locally pretrained / from scratch, mean ± std over seeds",
-            "SST-2 {m[sst2_pretrained_test_accuracy_mean]:.1f} ± "
-            "{m[sst2_pretrained_test_accuracy_std]:.1f} / "
-            "{m[sst2_scratch_test_accuracy_mean]:.1f} ± "
-            "{m[sst2_scratch_test_accuracy_std]:.1f}; MR "
-            "{m[mr_pretrained_test_accuracy_mean]:.1f} ± "
-            "{m[mr_pretrained_test_accuracy_std]:.1f} / "
-            "{m[mr_scratch_test_accuracy_mean]:.1f} ± "
-            "{m[mr_scratch_test_accuracy_std]:.1f} ({c[seeds]} seeds)",
-            "Kim 2014 CNN: SST-2 87.2, MR 81.5; RoBERTa-base SST-2 94.8",
+            "test accuracy %, RoBERTa pretrained locally / from scratch (paired "
+            "difference), CNN-rand, CNN with local word2vec, BiLSTM; mean ± 95% "
+            "interval over seeds, clean splits",
+            "SST-2 {m[sst2_roberta_pretrained_test_accuracy_mean]:.1f} ± "
+            "{m[sst2_roberta_pretrained_test_accuracy_ci95]:.1f} / "
+            "{m[sst2_roberta_scratch_test_accuracy_mean]:.1f} ± "
+            "{m[sst2_roberta_scratch_test_accuracy_ci95]:.1f} "
+            "({m[sst2_pretrained_minus_scratch_mean]:+.1f} ± "
+            "{m[sst2_pretrained_minus_scratch_ci95]:.1f}), "
+            "{m[sst2_cnn_rand_test_accuracy_mean]:.1f}, "
+            "{m[sst2_cnn_word2vec_test_accuracy_mean]:.1f}, "
+            "{m[sst2_bilstm_test_accuracy_mean]:.1f}; MR "
+            "{m[mr_roberta_pretrained_test_accuracy_mean]:.1f} ± "
+            "{m[mr_roberta_pretrained_test_accuracy_ci95]:.1f} / "
+            "{m[mr_roberta_scratch_test_accuracy_mean]:.1f} ± "
+            "{m[mr_roberta_scratch_test_accuracy_ci95]:.1f} "
+            "({m[mr_pretrained_minus_scratch_mean]:+.1f} ± "
+            "{m[mr_pretrained_minus_scratch_ci95]:.1f}), "
+            "{m[mr_cnn_rand_test_accuracy_mean]:.1f}, "
+            "{m[mr_cnn_word2vec_test_accuracy_mean]:.1f}, "
+            "{m[mr_bilstm_test_accuracy_mean]:.1f} ({c[seeds]} seeds)",
+            "Kim 2014 CNN-rand: SST-2 82.7, MR 76.1; CNN-non-static: 87.2, 81.5; "
+            "RoBERTa-base SST-2 94.8",
         ),
     ),
     "translation": (

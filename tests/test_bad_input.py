@@ -47,6 +47,8 @@ from kerastoolkit.models.linear_ar import LinearAR
 from kerastoolkit.models.linear_autoencoder import LinearAutoencoder
 from kerastoolkit.models.multitask_model import MultiTaskModel
 from kerastoolkit.models.probabilistic_pca import ProbabilisticPCA
+from kerastoolkit.models.recurrent_text_classifier import RecurrentTextClassifier
+from kerastoolkit.models.text_cnn_classifier import TextCNNClassifier
 from kerastoolkit.models.vae import VAE
 from kerastoolkit.models.wavenet import WaveNet
 from kerastoolkit.training.callbacks import default_callbacks
@@ -574,6 +576,14 @@ LIBRARY_MODELS = {
     "CharLanguageModel": lambda: (_char_lm(), np.array([[1, 2, 1, 0]], "int32")),
     "ImageClassifier": lambda: (_classifier(class_names=("a", "b", "c")), IMAGES),
     "MultiTaskModel": lambda: (_multitask(), RNG.normal(size=(2, 5)).astype("float32")),
+    "TextCNNClassifier": lambda: (
+        TextCNNClassifier(9, 2, embedding_dim=3, filters=2),
+        np.array([[1, 4, 2, 0, 0, 0]], "int32"),
+    ),
+    "RecurrentTextClassifier": lambda: (
+        RecurrentTextClassifier(9, 2, embedding_dim=3, units=2),
+        np.array([[1, 4, 2, 0]], "int32"),
+    ),
 }
 
 

@@ -8,6 +8,10 @@ only when called with `download=True` (see `data_location`). The others
 package of the `kerastoolkit[data]` extra. Importing this package reads nothing:
 the data packages are imported only when a loader runs.
 
+`evaluation_overlap` keeps the sentiment evaluation sentences (SST-2 dev/test,
+MR test) out of training and pretraining text: SST-2 and MR share most of
+their sentences.
+
 `tfds_builders` (imported on first use, as it loads tensorflow-datasets)
 registers every local data set as a tensorflow-datasets builder, so
 `tfds.load("kerastoolkit_mr", data_dir=...)` works offline.
@@ -16,6 +20,7 @@ registers every local data set as a tensorflow-datasets builder, so
 from kerastoolkit.datasets import (
     data_location,
     digits,
+    evaluation_overlap,
     fashion_mnist,
     mnist1d,
     mnist_5k,
@@ -35,6 +40,7 @@ __all__ = [
     "DatasetNotFoundError",
     "data_location",
     "digits",
+    "evaluation_overlap",
     "fashion_mnist",
     "mnist1d",
     "mnist_5k",

@@ -12,6 +12,9 @@
 - `check_export_health` / `export_health_problems` (`UnhealthyExportError`):
   finite weights and finite example answers before an export is published;
   `publish_version` / `staged_versions`: race-safe publishing of staged exports.
+- `RawTextClassifier`, `export_raw_text_classifier`: a text classifier with its
+  preprocessor (KerasHub's tokenizer, or a `TextVectorization`) in one graph,
+  exported to answer raw strings.
 """
 
 from kerastoolkit.export.health_check import (
@@ -28,6 +31,10 @@ from kerastoolkit.export.input_checks import (
     checked_endpoint,
 )
 from kerastoolkit.export.publishing import publish_version, staged_versions
+from kerastoolkit.export.raw_text_serving import (
+    RawTextClassifier,
+    export_raw_text_classifier,
+)
 from kerastoolkit.export.saved_model import export_saved_model, next_version
 from kerastoolkit.export.saved_model_checks import (
     CorruptSavedModelError,
@@ -42,6 +49,7 @@ from kerastoolkit.export.serving_examples import (
 
 __all__ = [
     "CorruptSavedModelError",
+    "RawTextClassifier",
     "UnhealthyExportError",
     "check_endpoints",
     "check_export_health",
@@ -53,6 +61,7 @@ __all__ = [
     "check_size",
     "checked_endpoint",
     "export_health_problems",
+    "export_raw_text_classifier",
     "publish_version",
     "staged_versions",
     "export_saved_model",

@@ -21,6 +21,11 @@ from kerastoolkit.models import VAE, GAN, ProbabilisticPCA
 - Supervised and multitask: `ImageClassifier` (with `ChannelAdapter` and the
   `plain_cnn`/`small_resnet`/`applications_backbone` builders),
   `MultiTaskModel`.
+- Text classification: `TextCNNClassifier` (Kim 2014: widths 3/4/5,
+  max-over-time pooling; random or given, static or non-static word vectors)
+  and `RecurrentTextClassifier` (a bidirectional `kerastoolkit.layers.LSTM`);
+  with a `TextVectorization` preprocessor they export for raw strings through
+  `kerastoolkit.export.export_raw_text_classifier`.
 - Embeddings: `Word2Vec` (with `NegativeSamplingLoss`, `linear_decay_sgd`).
 """
 
@@ -63,9 +68,11 @@ from kerastoolkit.models.linear_autoencoder import LinearAutoencoder
 from kerastoolkit.models.multitask_model import MultiTaskModel
 from kerastoolkit.models.principal_angles import largest_principal_angle
 from kerastoolkit.models.probabilistic_pca import ProbabilisticPCA
+from kerastoolkit.models.recurrent_text_classifier import RecurrentTextClassifier
 from kerastoolkit.models.sampling import Sampling
 from kerastoolkit.models.seq2seq_translator import Seq2SeqTranslator
 from kerastoolkit.models.simclr import SimCLR, nt_xent_loss
+from kerastoolkit.models.text_cnn_classifier import TextCNNClassifier
 from kerastoolkit.models.vae import VAE
 from kerastoolkit.models.wavenet import WaveNet
 from kerastoolkit.models.word2vec import (
@@ -94,9 +101,11 @@ __all__ = [
     "MultiTaskModel",
     "NegativeSamplingLoss",
     "ProbabilisticPCA",
+    "RecurrentTextClassifier",
     "Sampling",
     "Seq2SeqTranslator",
     "SimCLR",
+    "TextCNNClassifier",
     "TransformerTranslator",
     "WaveNet",
     "Word2Vec",

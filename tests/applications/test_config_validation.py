@@ -97,6 +97,8 @@ CASES = [
     ("roberta_sentiment", {"sequence_length": 64}, "`sequence_length` must be an"),
     ("roberta_sentiment", {"datasets": ("imdb",)}, "`datasets[0]` must be one of"),
     ("roberta_sentiment", {"layer_decay": 0.0}, "`layer_decay` must be a finite"),
+    ("roberta_sentiment", {"models": ("gpt",)}, "`models[0]` must be one of"),
+    ("roberta_sentiment", {"word_sequence_length": 4}, "`word_sequence_length`"),
     ("translation", {"models": "rnn"}, "`models` must name some of transformer"),
     ("translation", {"seq2seq_attention": "dot"}, "`seq2seq_attention` must be"),
     ("translation", {"test_size": 2000}, "`test_size` must be 0 (all) or from 1"),

@@ -1,9 +1,12 @@
-"""Pretrain a small RoBERTa on local text, fine-tune on SST-2 and MR vs from scratch."""
+"""Pretrain a small RoBERTa on clean local text, fine-tune it on SST-2 and MR, and
+compare it with RoBERTa from scratch and the word-level baselines a user would try
+(Kim's CNN from random and from local word2vec vectors, a BiLSTM)."""
 
 import dataclasses
 
 from applications.config_checks import check_learning_rate, check_run_fields
 from kerastoolkit.utils.argument_checks import (
+    boolean,
     int_in_range,
     non_negative_int,
     number_in_range,
@@ -14,6 +17,7 @@ from kerastoolkit.utils.argument_checks import (
 )
 
 DATASETS = ("sst2", "mr")
+MODELS = ("cnn_rand", "cnn_word2vec", "bilstm", "roberta_scratch", "roberta_pretrained")
 
 
 @dataclasses.dataclass
@@ -52,8 +56,35 @@ class Config:
     pretrain_max_sentences: int = 0
     # Fine-tuning data sets: "sst2" (official train/dev/test), "mr" (fixed split).
     datasets: tuple[str, ...] = ("sst2", "mr")
-    # One fine-tuning run per seed and starting point.
+    # Models trained on each data set, every one on the same clean splits:
+    # cnn_rand, cnn_word2vec (Kim's CNN from random / local word2vec vectors),
+    # bilstm, roberta_scratch, roberta_pretrained.
+    models: tuple[str, ...] = MODELS
+    # One training run per seed and model (the intervals are over seeds).
     seeds: tuple[int, ...] = (0, 1, 2)
+    # Word-level models: the most frequent words kept (ids 0/1: padding, unknown).
+    word_vocabulary_size: int = 20000
+    # Word-level models: words per sentence (longer ones are cut).
+    word_sequence_length: int = 60
+    # Word vector size of the CNN and the BiLSTM (and of word2vec).
+    word_embedding_dim: int = 128
+    # Kim's CNN: feature maps per filter width (widths 3, 4, 5).
+    cnn_filters: int = 100
+    # BiLSTM units per direction.
+    lstm_units: int = 64
+    # Dropout of the word-level models (Kim: 0.5).
+    word_dropout: float = 0.5
+    # Most epochs of the word-level models (early stopping on validation accuracy).
+    word_epochs: int = 10
+    # Adam learning rate of the word-level models.
+    word_learning_rate: float = 1e-3
+    # Sentences per step of the word-level models.
+    word_batch_size: int = 50
+    # Keep the word2vec vectors fixed in cnn_word2vec (Kim's CNN-static) instead
+    # of fine-tuning them (CNN-non-static).
+    word2vec_static: bool = False
+    # Skip-gram epochs over the clean local corpus for cnn_word2vec's vectors.
+    word2vec_epochs: int = 5
     # Packed length for fine-tuning (lowered from max_sequence_length).
     sequence_length: int = 64
     # Most fine-tuning epochs (early stopping on validation accuracy may stop sooner).
@@ -72,7 +103,8 @@ class Config:
     dropout: float = 0.1
     # Epochs without a better validation accuracy before stopping.
     patience: int = 1
-    # Use only the first N training sentences of each data set (0 = all).
+    # Use only the first N training (and validation) sentences of each data set
+    # (0 = all).
     train_size: int = 0
     # Evaluate on the first N test sentences (0 = all).
     test_size: int = 0
@@ -89,25 +121,35 @@ class Config:
 
     @classmethod
     def quick(cls):
-        """A smoke run: a 1-layer model pretrained on 300 sentences, SST-2 only,
-        1 seed."""
+        """The smallest run that shows learning beside the majority class: SST-2
+        only, one seed, a 1-layer RoBERTa pretrained on 3,000 clean sentences,
+        the CNN on random vectors, about a minute."""
         return cls(
             datasets=("sst2",),
-            vocabulary_size=400,
+            models=("cnn_rand", "roberta_scratch", "roberta_pretrained"),
+            vocabulary_size=1000,
             num_layers=1,
             num_heads=2,
-            hidden_dim=32,
-            intermediate_dim=64,
+            hidden_dim=64,
+            intermediate_dim=128,
             max_sequence_length=40,
-            pretrain_sequence_length=24,
-            pretrain_epochs=1,
-            pretrain_max_sentences=300,
+            pretrain_sequence_length=32,
+            pretrain_epochs=2,
+            pretrain_max_sentences=3000,
+            pretrain_learning_rate=1e-3,
             seeds=(0,),
-            sequence_length=32,
-            epochs=1,
+            sequence_length=40,
+            epochs=3,
             learning_rate=1e-3,
-            train_size=96,
-            test_size=64,
+            word_vocabulary_size=4000,
+            word_sequence_length=40,
+            word_embedding_dim=32,
+            cnn_filters=32,
+            lstm_units=16,
+            word_epochs=4,
+            word2vec_epochs=1,
+            train_size=2000,
+            test_size=500,
             verbose=0,
         )
 
@@ -153,7 +195,25 @@ class Config:
             lambda name, value: one_of(name, value, DATASETS),
             unique=True,
         )
+        sequence_of(
+            "models",
+            self.models,
+            lambda name, value: one_of(name, value, MODELS),
+            unique=True,
+        )
         sequence_of("seeds", self.seeds, non_negative_int, unique=True)
+        int_in_range("word_vocabulary_size", self.word_vocabulary_size, 3)
+        # Kim's widest filter reads 5 words.
+        int_in_range("word_sequence_length", self.word_sequence_length, 5)
+        positive_int("word_embedding_dim", self.word_embedding_dim)
+        positive_int("cnn_filters", self.cnn_filters)
+        positive_int("lstm_units", self.lstm_units)
+        rate("word_dropout", self.word_dropout)
+        positive_int("word_epochs", self.word_epochs)
+        check_learning_rate("word_learning_rate", self.word_learning_rate)
+        positive_int("word_batch_size", self.word_batch_size)
+        boolean("word2vec_static", self.word2vec_static)
+        positive_int("word2vec_epochs", self.word2vec_epochs)
         positive_int("epochs", self.epochs)
         positive_int("batch_size", self.batch_size)
         check_learning_rate("learning_rate", self.learning_rate)

@@ -36,39 +36,63 @@ from kerastoolkit.utils.argument_checks import positive_int
 SPECIAL_TOKENS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
 
 
-def unlabelled_corpus(data_dir=None, sources=("mr", "sst2", "multi30k", "shakespeare")):
+def unlabelled_corpus(
+    data_dir=None,
+    sources=("mr", "sst2", "multi30k", "shakespeare"),
+    *,
+    return_removed=False,
+):
     """Sentences without labels from the local data sets, for pretraining.
 
-    Only training splits are used, so the sentences that the fine-tuned
-    classifiers are tested on are never seen, not even unlabelled: MR's
-    fixed train split (`kerastoolkit.datasets.mr.load_data`), SST-2's train
-    split, Multi30k's English training side and the non-empty lines of Tiny
-    Shakespeare's training split.
+    Only training splits are used: MR's fixed train split
+    (`kerastoolkit.datasets.mr.load_data`), SST-2's train split, Multi30k's
+    English training side and the non-empty lines of Tiny Shakespeare's
+    training split. SST-2 and MR share most of their sentences (both come
+    from Rotten Tomatoes), so a training split of one holds test sentences of
+    the other: every sentence that, normalised, is in an evaluation split
+    (SST-2 dev and test, MR test; see
+    `kerastoolkit.datasets.evaluation_overlap`) is removed, so the sentences
+    the fine-tuned classifiers are tested on are never seen, not even
+    unlabelled.
 
     Args:
         data_dir: the data root (`None`: `KERASTOOLKIT_DATA_DIR` etc.).
         sources: which of `"mr"`, `"sst2"`, `"multi30k"`, `"shakespeare"`.
+        return_removed: also return how many sentences each source lost.
 
     Returns:
-        A list of strings.
+        A list of strings; with `return_removed`, `(sentences, removed)`,
+        `removed` a dict from source name to the number of sentences dropped.
     """
     from kerastoolkit.datasets import mr, multi30k, sst2, tinyshakespeare
+    from kerastoolkit.datasets.evaluation_overlap import (
+        evaluation_sentences,
+        remove_evaluation_sentences,
+    )
 
     known = ("mr", "sst2", "multi30k", "shakespeare")
     unknown = set(sources) - set(known)
     if unknown or not sources:
         raise ValueError(f"`sources` must be drawn from {known}, got {sources!r}.")
-    sentences = []
-    if "mr" in sources:
-        sentences += mr.load_data(data_dir)[0][0]
-    if "sst2" in sources:
-        sentences += sst2.load_data(data_dir)["train"][0]
-    if "multi30k" in sources:
-        sentences += multi30k.load_data(data_dir)["train"][0]
-    if "shakespeare" in sources:
-        text = tinyshakespeare.load_data(data_dir, split="train")
-        sentences += [line.strip() for line in text.split("\n") if line.strip()]
-    return [s for s in sentences if s.strip()]
+    loaders = {
+        "mr": lambda: mr.load_data(data_dir)[0][0],
+        "sst2": lambda: sst2.load_data(data_dir)["train"][0],
+        "multi30k": lambda: multi30k.load_data(data_dir)["train"][0],
+        "shakespeare": lambda: tinyshakespeare.load_data(data_dir, split="train").split(
+            "\n"
+        ),
+    }
+    evaluation = evaluation_sentences(data_dir)
+    sentences, removed = [], {}
+    for source in known:
+        if source not in sources:
+            continue
+        text = [line.strip() for line in loaders[source]() if line.strip()]
+        kept, _, removed[source] = remove_evaluation_sentences(
+            text, evaluation=evaluation
+        )
+        sentences += kept
+    return (sentences, removed) if return_removed else sentences
 
 
 def train_bpe_tokenizer(sentences, output_dir, vocabulary_size=8000, min_frequency=2):
