@@ -48,7 +48,14 @@ def _check_env_id(env_id):
             f"`env_id` must be a registered gymnasium environment, got {env_id!r} "
             f"(tested: {', '.join(CLASSIC_CONTROL + ATARI)})."
         )
-    env = gym.make(env_id)
+    try:
+        env = gym.make(env_id)
+    except gym.error.DependencyNotInstalled as error:
+        # Registered, but its simulator is an optional extra (LunarLander:
+        # gymnasium[box2d]).
+        raise ValueError(
+            f"`env_id` {env_id!r} needs a package that is not installed: {error}"
+        ) from error
     try:
         space = env.action_space
     finally:

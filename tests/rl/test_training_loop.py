@@ -196,6 +196,21 @@ def test_check_env_id_refuses_what_dqn_cannot_train_on(env_id, message):
         check_env_id(env_id)
 
 
+def test_check_env_id_names_a_missing_simulator(monkeypatch):
+    import gymnasium
+
+    from kerastoolkit.rl import environments
+
+    def make(env_id, **kwargs):
+        raise gymnasium.error.DependencyNotInstalled("Box2D is not installed")
+
+    monkeypatch.setattr(gymnasium, "make", make)
+    environments._check_env_id.cache_clear()
+    with pytest.raises(ValueError, match="'LunarLander-v3' needs a package.*Box2D"):
+        check_env_id("LunarLander-v3")
+    environments._check_env_id.cache_clear()
+
+
 def test_check_env_id_accepts_classic_control_and_atari():
     for env_id in ("CartPole-v1", "Acrobot-v1", "ALE/Pong-v5"):
         assert check_env_id(env_id) == env_id
