@@ -162,7 +162,9 @@ def test_a_run_that_fails_its_guards_publishes_nothing(
     with pytest.raises(SystemExit) as exited:
         cli.cli(
             [
-                *("run", "sunspots", "--quick", "--verbose", "0"),
+                # One epoch: the guard fails whatever the training.
+                *("run", "sunspots", "--quick", "--verbose", "0", "--epochs", "1"),
+                *("--patience", "1"),
                 *("--output_dir", str(runs), "--export_dir", str(exports)),
             ]
         )
