@@ -111,13 +111,20 @@ TABLE = {
             "{m[fashion_ppca_probe_accuracy_10]:.3f} ({m[seeds]} seeds)",
         ),
     ),
-    "multitask": (
+    "multitask": tuple(
         Row(
-            "test accuracy joint / alone: Fashion-MNIST classes, MNIST digits",
-            "{m[fashion_joint_accuracy]:.3f} / {m[fashion_alone_accuracy]:.3f}, "
-            "{m[digits_joint_accuracy]:.3f} / {m[digits_alone_accuracy]:.3f} "
-            "(means of {m[seeds]} seeds, {m[labelled_per_class]} labels per class)",
-        ),
+            f"{title}: main-task test accuracy at 5 labels per class, joint / "
+            "alone, and the paired gain [95% interval]",
+            f"{{m[{p}_joint_accuracy_5]:.3f}} / {{m[{p}_alone_accuracy_5]:.3f}}, "
+            f"{{m[{p}_joint_gain_5]:+.3f}} [{{m[{p}_joint_gain_low_5]:+.3f}}, "
+            f"{{m[{p}_joint_gain_high_5]:+.3f}}] ({{m[seeds]}} seeds)",
+        )
+        for p, title in (
+            ("digits_style", "upsampled 8x8 digits + MNIST 5k digits"),
+            ("fashion_rotation", "Fashion-MNIST + rotation prediction"),
+            ("fashion_coarse", "Fashion-MNIST + clothing/footwear/bag labels"),
+            ("fashion_mnist", "Fashion-MNIST + MNIST digits (negative example)"),
+        )
     ),
     "word2vec": (
         Row(

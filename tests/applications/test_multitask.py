@@ -1,12 +1,24 @@
-"""The multitask demo end to end (quick): the joint/alone table, the plots, and
-a SavedModel with one output per task; the joint data masks the other task."""
+"""The multitask demo: one quick run (upsampled sklearn digits from 5 labels
+per class, jointly with the MNIST 5k digits) whose joint network learns far
+above chance (the guard), with the single-task network and the paired gain
+reported beside it; the table, plot and a SavedModel with one output per task;
+how the joint batches are built; and the guard failing when nothing learns."""
 
 import json
 
 import numpy as np
 import pytest
 
-from applications.vision.multitask.train import MISSING, joint_data
+from applications import runner
+from applications.learning_guards import LearningGuardError
+from applications.vision.multitask.train import (
+    COARSE,
+    GUARDS,
+    MISSING,
+    interleaved,
+    rotated,
+)
+from kerastoolkit.datasets import fashion_mnist
 from kerastoolkit.testing import serving_process
 
 
@@ -15,37 +27,104 @@ def quick_run(quick_runs):
     return quick_runs("multitask")
 
 
-def test_quick_run_writes_the_table_and_metrics(quick_run):
-    root, record = quick_run
+def test_quick_run_learns_and_reports_the_paired_gain(quick_run):
+    _, record = quick_run
     metrics = record["metrics"]
-    for task in ("fashion", "digits"):
-        for kind in ("joint", "alone"):
-            assert 0.0 <= metrics[f"{task}_{kind}_accuracy"] <= 1.0
+    (guard,) = record["guards"]
+    assert guard["metric"] == "low_budget_joint_accuracy"
+    assert guard["baseline"] == "chance_accuracy"
+    assert guard["passed"], guard["text"]
+    assert metrics["chance_accuracy"] == pytest.approx(0.1)
+    assert metrics["digits_style_joint_accuracy_5"] > 0.1 + GUARDS[0].margin
+    # The single-task network, same steps and labelled batches, learns too.
+    assert metrics["digits_style_alone_accuracy_5"] > 0.5
+    # The paired gain is the mean of the per-seed differences.
+    assert metrics["digits_style_joint_gain_5"] == pytest.approx(
+        metrics["digits_style_joint_accuracy_5"]
+        - metrics["digits_style_alone_accuracy_5"]
+    )
+    # Three seeds: intervals exist and hold their means.
+    for method in ("joint", "alone"):
+        low = metrics[f"digits_style_{method}_low_5"]
+        high = metrics[f"digits_style_{method}_high_5"]
+        assert low <= metrics[f"digits_style_{method}_accuracy_5"] <= high
+    gain_low = metrics["digits_style_joint_gain_low_5"]
+    assert gain_low <= metrics["digits_style_joint_gain_5"]
+    # The auxiliary head learnt MNIST: chance is 1 in 10.
+    assert metrics["digits_style_auxiliary_accuracy"] > 0.7
+
+
+def test_quick_run_writes_the_table_plot_and_runs(quick_run):
+    root, _ = quick_run
     table = (root / "run" / "multitask_table.md").read_text()
-    assert "| fashion |" in table and "| digits |" in table
-    for name in ("multitask_accuracy.png", "training_curves.png", "report.md"):
+    assert "jointly with MNIST 5k digits" in table and "| 5 |" in table
+    for name in ("multitask_accuracy.png", "report.md"):
         assert (root / "run" / name).exists(), name
     runs = json.loads((root / "run" / "runs.json").read_text())
-    assert len(runs) == 4  # 2 tasks x (joint, alone) x 1 seed
+    assert len(runs) == 6  # 3 seeds x (joint, alone)
+    assert {r["method"] for r in runs} == {"joint", "alone"}
 
 
 def test_saved_model_has_one_output_per_task(quick_run):
     _, record = quick_run
     images = np.random.default_rng(0).integers(0, 256, (3, 28, 28), dtype=np.uint8)
-    digits, fashion = serving_process().serve(
-        record["metrics"]["saved_model"], [images]
-    )
-    for probabilities in (digits, fashion):
+    digits, mnist = serving_process().serve(record["metrics"]["saved_model"], [images])
+    for probabilities in (digits, mnist):
         assert probabilities.shape == (3, 10)
         np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
 
 
-def test_joint_data_marks_the_other_task_missing():
-    fashion = (np.zeros((3, 28, 28), "uint8"), np.array([4, 5, 6]))
-    digits = (np.ones((2, 28, 28), "uint8"), np.array([1, 2]))
-    x, y = joint_data(fashion, digits, seed=0)
-    is_digit = x.reshape(5, -1)[:, 0] == 1
-    np.testing.assert_array_equal(y["fashion"][is_digit], MISSING)
-    np.testing.assert_array_equal(y["digits"][~is_digit], MISSING)
-    assert sorted(y["fashion"][~is_digit]) == [4, 5, 6]
-    assert sorted(y["digits"][is_digit]) == [1, 2]
+def test_guard_fails_when_nothing_learns(tmp_path):
+    # Learning rate 0: the joint network keeps its random weights, near
+    # chance.
+    with pytest.raises(LearningGuardError, match="low_budget_joint_accuracy"):
+        runner.run(
+            "multitask",
+            quick=True,
+            overrides={
+                "learning_rate": 0.0,
+                "seeds": (0,),
+                "steps": 4,
+                "output_dir": str(tmp_path / "runs"),
+                "export_dir": str(tmp_path / "saved"),
+                "verbose": 0,
+            },
+        )
+    assert not (tmp_path / "saved").exists() or not any((tmp_path / "saved").iterdir())
+
+
+def test_interleaved_steps_hold_both_tasks_each_missing_the_other():
+    steps, b, a = 3, 2, 4
+    main = (np.zeros((steps * b, 28, 28), "uint8"), np.arange(steps * b))
+    auxiliary = (np.ones((steps * a, 28, 28), "uint8"), 100 + np.arange(steps * a))
+    x, (y_main, y_aux) = interleaved(main, auxiliary, steps)
+    assert x.shape == (steps * (b + a), 28, 28)
+    for step in range(steps):
+        rows = slice(step * (b + a), (step + 1) * (b + a))
+        # Each batch of b + a rows: its main-task images, then its auxiliary ones.
+        assert x[rows, 0, 0].tolist() == [0] * b + [1] * a
+        assert y_main[rows].tolist() == [step * b, step * b + 1] + [MISSING] * a
+        assert y_aux[rows].tolist() == [MISSING] * b + list(
+            100 + np.arange(step * a, (step + 1) * a)
+        )
+
+
+def test_rotated_images_are_labelled_by_their_quarter_turns():
+    images = np.random.default_rng(0).integers(0, 256, (40, 28, 28), dtype=np.uint8)
+    turned, turns = rotated(images, seed=0)
+    assert set(turns.tolist()) == {0, 1, 2, 3}
+    for image, out, k in zip(images, turned, turns, strict=True):
+        np.testing.assert_array_equal(out, np.rot90(image, k))
+
+
+def test_coarse_groups_are_clothing_footwear_and_bag():
+    groups = {
+        name: int(COARSE[label]) for label, name in enumerate(fashion_mnist.CLASS_NAMES)
+    }
+    assert [n for n, g in groups.items() if g == 1] == [
+        "Sandal",
+        "Sneaker",
+        "Ankle boot",
+    ]
+    assert [n for n, g in groups.items() if g == 2] == ["Bag"]
+    assert sum(g == 0 for g in groups.values()) == 6

@@ -1,1 +1,1 @@
-"""Multitask learning: Fashion-MNIST classes and MNIST digits through one trunk."""
+"""Multitask learning: few-label Fashion-MNIST with an auxiliary task, one trunk."""

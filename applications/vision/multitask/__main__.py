@@ -1,3 +1,5 @@
+"""Multitask learning: few-label Fashion-MNIST with an auxiliary task, one trunk."""
+
 from applications.cli import main
 
 main("multitask")
