@@ -128,3 +128,10 @@ def test_no_demo_imports_another_demo(name):
         imported = _applications_imports(path)
         crossing = {m for m in imported if any(f"{m}.".startswith(o) for o in others)}
         assert not crossing, f"{path} imports {crossing}"
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_python_dash_m_on_a_demo_package_runs_that_demo(name):
+    # `python -m applications.vision.semi_supervised` once ran the transfer demo.
+    folder = Path(runner.APPLICATIONS_DIR, *runner.discover()[name].split(".")[1:])
+    assert f'main("{name}")' in (folder / "__main__.py").read_text()

@@ -1,3 +1,3 @@
 from applications.cli import main
 
-main("transfer")
+main("semi_supervised")
