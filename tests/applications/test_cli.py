@@ -153,7 +153,7 @@ def test_help_of_every_command():
 LOG_LINE = re.compile(r"^[IWEF]\d{4} .*\.(cc|h):\d+\] |absl::InitializeLog")
 
 
-def _quick_run(tmp_path, *extra, codes=(0,)):
+def _quick_run(tmp_path, *extra):
     # As `make` runs it: TF_CPP_MIN_LOG_LEVEL=2 still shows TensorFlow's errors.
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     result = _command(
@@ -169,7 +169,7 @@ def _quick_run(tmp_path, *extra, codes=(0,)):
         *extra,
         env=env,
     )
-    assert result.returncode in codes, result.stderr[-3000:]
+    assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout + result.stderr
 
 
@@ -181,11 +181,11 @@ def test_a_quick_run_prints_no_tensorflow_log_lines_unless_asked(tmp_path):
     latest = tmp_path / "quiet" / "run" / "latest"
     record = json.loads((latest / "metrics.json").read_text())
     assert record["metrics"]["test_mse_wavenet"] > 0
-    # One epoch is enough to load TensorFlow: too short to pass the learning
-    # guards, so this run may end as failed (exit code 1).
-    loud = _quick_run(
-        tmp_path / "loud", "--tf_log", "--epochs", "1", "--patience", "1", codes=(0, 1)
-    )
+    # With --tf_log TensorFlow's lines come through: loading it is enough
+    # (`results --check` loads it the way `run` does, without a training run).
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    result = _command("results", "--check", "--tf_log", env=env)
+    loud = result.stdout + result.stderr
     log_lines = [line for line in loud.splitlines() if LOG_LINE.search(line)]
     # At least absl's notice and one C++ line (on CPU, oneDNN's).
     assert len(log_lines) >= 2
