@@ -142,7 +142,7 @@ def test_guards_fail_and_nothing_is_published_when_learning_is_off(quick_run, tm
 
 
 def test_word2vec_cnn_and_bilstm_baselines_train_on_the_clean_corpus(tmp_path):
-    # The two baselines the quick run leaves out, on a small slice: word2vec
+    # The two baselines the quick run leaves out: word2vec
     # vectors from 1,500 clean corpus sentences cover a good part of the words of
     # SST-2's training sentences, and both models train and export.
     config = dataclasses.replace(
@@ -151,16 +151,21 @@ def test_word2vec_cnn_and_bilstm_baselines_train_on_the_clean_corpus(tmp_path):
         export_dir=str(tmp_path / "saved"),
         models=("cnn_word2vec", "bilstm"),
         pretrain_max_sentences=1500,
-        word_epochs=1,
-        train_size=300,
-        test_size=100,
+        # The quick preset's 2,000 training sentences: with 300 both models
+        # stayed at the majority class. Measured (seed 0): CNN on word2vec
+        # 80.3, BiLSTM 77.0, majority 52.3.
+        test_size=300,
     )
     metrics = train_and_evaluate(config)
     assert metrics["word2vec_words"] > 1000
     assert 0.2 < metrics["sst2_word2vec_coverage"] <= 1.0
     assert metrics["best_model"] in ("cnn_word2vec", "bilstm")
     for model in ("cnn_word2vec", "bilstm"):
-        assert 0 <= metrics[f"sst2_{model}_test_accuracy_mean"] <= 100
+        # Both learn: clearly above the majority class of the same test sentences.
+        assert (
+            metrics[f"sst2_{model}_test_accuracy_mean"]
+            > metrics["sst2_majority_test_accuracy"] + 10
+        )
     assert (
         "pretrained_reused" not in metrics and "mlm_heldout_loss_after" not in metrics
     )
