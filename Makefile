@@ -18,8 +18,11 @@ export PYTHONUNBUFFERED := 1
 demo: install
 	$(PY) -m applications suite
 
+# Two workers on the 2-core machine; each demo's tests stay in one worker, so
+# its quick run is made once (tests/conftest.py). PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= 2
 test: install lint
-	$(PY) -m pytest -q --durations=15
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check kerastoolkit applications tests benchmarks

@@ -1,4 +1,4 @@
-"""A cosine learning-rate decay that also finishes by a wall-clock deadline."""
+"""A cosine learning-rate decay by steps, optionally finished by a wall-clock deadline."""
 
 import math
 import time
@@ -8,7 +8,6 @@ import keras
 from kerastoolkit.utils.argument_checks import (
     non_negative_number,
     positive_int,
-    positive_number,
 )
 
 
@@ -24,6 +23,10 @@ class CosineToDeadline(keras.callbacks.Callback):
     deadline instead of stopping at a high rate. Training stops before an
     epoch that would end past the budget (estimated by the slowest epoch).
 
+    Without `minutes` (the default) it is the plain cosine decay over
+    `total_steps`: the run's length is then defined by steps, and is the same
+    on a fast and a slow machine. A deadline is for interactive use only.
+
     After `fit`, `stopped_early` says whether the budget ended training, and
     `clock_bound` whether the clock ever led the step count.
 
@@ -31,18 +34,20 @@ class CosineToDeadline(keras.callbacks.Callback):
         peak: the learning rate at the start (0 switches learning off, to
             check that a run's learning guards fail without it).
         total_steps: the steps of the whole run (epochs * steps per epoch).
-        minutes: the time budget of training, validation included.
+        minutes: an optional time budget of training, validation included
+            (None or 0: none, the schedule follows the steps alone).
 
     Example:
         >>> schedule = CosineToDeadline(1e-3, total_steps=10 * 422, minutes=30)
         >>> model.fit(x, y, epochs=10, callbacks=[schedule])  # doctest: +SKIP
     """
 
-    def __init__(self, peak, total_steps, minutes):
+    def __init__(self, peak, total_steps, minutes=None):
         super().__init__()
         self.peak = non_negative_number("peak", peak)
         self.total_steps = positive_int("total_steps", total_steps)
-        self.seconds = 60.0 * positive_number("minutes", minutes)
+        minutes = non_negative_number("minutes", minutes or 0.0)
+        self.seconds = 60.0 * minutes if minutes else math.inf
         self.stopped_early = False
         self.clock_bound = False
 

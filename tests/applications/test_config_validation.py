@@ -69,7 +69,7 @@ CASES = [
     ("fashion_mnist", {"pooling": "sum"}, "`pooling` must be one of 'avg'"),
     ("fashion_mnist", {"filters": (8,) * 5}, "`filters` must hold 1 to 4 filter"),
     ("fashion_mnist", {"dropout": 1.0}, "`dropout` must be in [0, 1), got 1.0."),
-    ("fashion_mnist", {"time_budget_minutes": 0.0}, "`time_budget_minutes` must"),
+    ("fashion_mnist", {"time_budget_minutes": -1.0}, "`time_budget_minutes` must"),
     ("fashion_mnist", {"test_size": 20000}, "`test_size` must be 0 (all) or from"),
     ("multitask", {"labels_per_class": (5, 75)}, "`labels_per_class[1]` must be"),
     ("multitask", {"seeds": (0, 0)}, "`seeds` must not repeat an entry"),

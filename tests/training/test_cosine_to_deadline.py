@@ -64,9 +64,32 @@ def test_with_time_to_spare_it_is_the_plain_cosine_decay_to_zero(monkeypatch):
     [
         ({"peak": -1e-3, "total_steps": 10, "minutes": 1.0}, "peak"),
         ({"peak": 1e-3, "total_steps": 0, "minutes": 1.0}, "total_steps"),
-        ({"peak": 1e-3, "total_steps": 10, "minutes": 0}, "minutes"),
+        ({"peak": 1e-3, "total_steps": 10, "minutes": -1.0}, "minutes"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, name):
     with pytest.raises(ValueError, match=f"`{name}`"):
         CosineToDeadline(**kwargs)
+
+
+def test_without_a_deadline_the_clock_never_matters(monkeypatch):
+    clock = {"now": 0.0}
+    monkeypatch.setattr(
+        "kerastoolkit.training.cosine_to_deadline.time.perf_counter",
+        lambda: clock["now"],
+    )
+    for minutes in (None, 0):
+        schedule = CosineToDeadline(peak=1.0, total_steps=4, minutes=minutes)
+        schedule.set_model(_FakeModel())
+        schedule.on_train_begin()
+        schedule.on_epoch_begin(0)
+        rates = []
+        for step in range(4):
+            clock["now"] += 1e6  # days per step: a deadline would have bound
+            schedule.on_train_batch_begin(step)
+            rates.append(schedule.model.optimizer.learning_rate)
+            schedule.on_train_batch_end(step)
+        schedule.on_epoch_end(0, {})
+        np.testing.assert_allclose(rates, 0.5 * (1 + np.cos(np.pi * np.arange(4) / 4)))
+        assert not (schedule.clock_bound or schedule.stopped_early)
+        assert not schedule.model.stop_training
