@@ -62,6 +62,7 @@ INTERNAL = {
     "kerastoolkit.models.char_language_model.recurrent_layer",
     "kerastoolkit.models.submodel_config.serialize_submodel",
     "kerastoolkit.models.wavenet.sample_categorical",
+    "kerastoolkit.models.word_vector_classifier.WordVectorClassifier",  # text bases
     "kerastoolkit.rl.training_loop.build_agent",
     "kerastoolkit.rl.training_loop.build_buffer",
     "kerastoolkit.rl.training_loop.episode_seed",
@@ -70,7 +71,7 @@ INTERNAL = {
     "kerastoolkit.rl.training_loop.write_checkpoint",
 }
 # Abstract bases: subclassed, never saved themselves, so not registered.
-BASES = {"RecurrentLayer", "AdversarialModel"}
+BASES = {"RecurrentLayer", "AdversarialModel", "WordVectorClassifier"}
 
 
 def library_modules():

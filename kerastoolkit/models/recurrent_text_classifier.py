@@ -3,16 +3,12 @@
 import keras
 
 from kerastoolkit.layers.lstm import LSTM
-from kerastoolkit.models.text_cnn_classifier import (
-    _check_text_classifier_arguments,
-    _deserialize_preprocessor,
-    _serialize_preprocessor,
-)
+from kerastoolkit.models.word_vector_classifier import WordVectorClassifier
 from kerastoolkit.utils.argument_checks import boolean, positive_int
 
 
 @keras.saving.register_keras_serializable(package="kerastoolkit")
-class RecurrentTextClassifier(keras.Model):
+class RecurrentTextClassifier(WordVectorClassifier):
     """Word vectors read by an LSTM in both directions, then a dense layer.
 
     For token ids `w_1..w_n` (0 is padding, skipped by the LSTM through its
@@ -35,7 +31,7 @@ class RecurrentTextClassifier(keras.Model):
         dropout: dropout rate on the word vectors and on the final states.
         embeddings: optional array `(vocabulary_size, embedding_dim)` of
             initial word vectors (random when `None`); kept in the weights,
-            recorded as `None` in the config (see `TextCNNClassifier`).
+            recorded as `None` in the config (see `WordVectorClassifier`).
         trainable_embeddings: whether training updates the word vectors.
         activation: output activation; `None` gives logits.
         preprocessor: optional layer from a string tensor to token ids (a
@@ -75,28 +71,21 @@ class RecurrentTextClassifier(keras.Model):
         preprocessor=None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
-        initial = _check_text_classifier_arguments(
-            vocabulary_size, num_classes, embedding_dim, dropout, embeddings
+        super().__init__(
+            vocabulary_size,
+            num_classes,
+            embedding_dim,
+            dropout,
+            embeddings,
+            trainable_embeddings,
+            activation,
+            preprocessor,
+            **kwargs,
         )
         positive_int("units", units)
         boolean("bidirectional", bidirectional)
-        boolean("trainable_embeddings", trainable_embeddings)
-        self.vocabulary_size = vocabulary_size
-        self.num_classes = num_classes
-        self.embedding_dim = embedding_dim
         self.units = units
         self.bidirectional = bidirectional
-        self.dropout = dropout
-        self.trainable_embeddings = trainable_embeddings
-        self.activation = keras.activations.get(activation)
-        self.preprocessor = preprocessor
-        self.embedding = keras.layers.Embedding(
-            vocabulary_size,
-            embedding_dim,
-            trainable=trainable_embeddings,
-            name="embedding",
-        )
         lstm = LSTM(units, name="lstm")
         self.recurrent = (
             keras.layers.Bidirectional(lstm, name="bidirectional")
@@ -106,9 +95,6 @@ class RecurrentTextClassifier(keras.Model):
         self.input_dropout = keras.layers.Dropout(dropout, name="input_dropout")
         self.dropout_layer = keras.layers.Dropout(dropout, name="dropout")
         self.head = keras.layers.Dense(num_classes, activation=activation, name="head")
-        if initial is not None:
-            self.embedding.build((None, None))
-            self.embedding.embeddings.assign(initial)
 
     def build(self, input_shape):
         self.embedding.build(input_shape)
@@ -125,20 +111,5 @@ class RecurrentTextClassifier(keras.Model):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            vocabulary_size=self.vocabulary_size,
-            num_classes=self.num_classes,
-            embedding_dim=self.embedding_dim,
-            units=self.units,
-            bidirectional=self.bidirectional,
-            dropout=self.dropout,
-            embeddings=None,
-            trainable_embeddings=self.trainable_embeddings,
-            activation=keras.activations.serialize(self.activation),
-            preprocessor=_serialize_preprocessor(self.preprocessor),
-        )
+        config.update(units=self.units, bidirectional=self.bidirectional)
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**_deserialize_preprocessor(config))

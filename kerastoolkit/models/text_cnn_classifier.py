@@ -1,56 +1,17 @@
 """Kim's (2014) convolutional sentence classifier."""
 
 import keras
-import numpy as np
 
+from kerastoolkit.models.word_vector_classifier import WordVectorClassifier
 from kerastoolkit.utils.argument_checks import (
-    boolean,
-    int_in_range,
     positive_int,
     positive_number,
-    rate,
     sequence_of,
 )
 
 
-def _check_text_classifier_arguments(
-    vocabulary_size, num_classes, embedding_dim, dropout, embeddings
-):
-    """The checks the text classifiers share; returns `embeddings` as float32."""
-    int_in_range("vocabulary_size", vocabulary_size, 2)
-    int_in_range("num_classes", num_classes, 2)
-    positive_int("embedding_dim", embedding_dim)
-    rate("dropout", dropout)
-    if embeddings is None:
-        return None
-    embeddings = np.asarray(embeddings, dtype="float32")
-    if embeddings.shape != (vocabulary_size, embedding_dim):
-        raise ValueError(
-            "`embeddings` must have shape (vocabulary_size, embedding_dim) = "
-            f"({vocabulary_size}, {embedding_dim}), got {embeddings.shape}."
-        )
-    if not np.all(np.isfinite(embeddings)):
-        raise ValueError("`embeddings` must be finite, got NaN or inf entries.")
-    return embeddings
-
-
-def _serialize_preprocessor(preprocessor):
-    if preprocessor is None:
-        return None
-    return keras.saving.serialize_keras_object(preprocessor)
-
-
-def _deserialize_preprocessor(config):
-    config = dict(config)
-    if config.get("preprocessor") is not None:
-        config["preprocessor"] = keras.saving.deserialize_keras_object(
-            config["preprocessor"]
-        )
-    return config
-
-
 @keras.saving.register_keras_serializable(package="kerastoolkit")
-class TextCNNClassifier(keras.Model):
+class TextCNNClassifier(WordVectorClassifier):
     """Convolutions of several widths over word vectors, max-pooled over time.
 
     For a sentence of token ids `w_1..w_n` (0 is padding) with word vectors
@@ -123,31 +84,24 @@ class TextCNNClassifier(keras.Model):
         preprocessor=None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
-        initial = _check_text_classifier_arguments(
-            vocabulary_size, num_classes, embedding_dim, dropout, embeddings
+        super().__init__(
+            vocabulary_size,
+            num_classes,
+            embedding_dim,
+            dropout,
+            embeddings,
+            trainable_embeddings,
+            activation,
+            preprocessor,
+            **kwargs,
         )
         sequence_of("filter_widths", filter_widths, positive_int, unique=True)
         positive_int("filters", filters)
-        boolean("trainable_embeddings", trainable_embeddings)
         if max_norm is not None:
             positive_number("max_norm", max_norm)
-        self.vocabulary_size = vocabulary_size
-        self.num_classes = num_classes
-        self.embedding_dim = embedding_dim
         self.filter_widths = tuple(filter_widths)
         self.filters = filters
-        self.dropout = dropout
-        self.trainable_embeddings = trainable_embeddings
         self.max_norm = max_norm
-        self.activation = keras.activations.get(activation)
-        self.preprocessor = preprocessor
-        self.embedding = keras.layers.Embedding(
-            vocabulary_size,
-            embedding_dim,
-            trainable=trainable_embeddings,
-            name="embedding",
-        )
         self.convolutions = [
             keras.layers.Conv1D(filters, width, activation="relu", name=f"conv_{width}")
             for width in self.filter_widths
@@ -161,9 +115,6 @@ class TextCNNClassifier(keras.Model):
             ),
             name="head",
         )
-        if initial is not None:
-            self.embedding.build((None, None))
-            self.embedding.embeddings.assign(initial)
 
     def build(self, input_shape):
         self.embedding.build(input_shape)
@@ -195,20 +146,8 @@ class TextCNNClassifier(keras.Model):
     def get_config(self):
         config = super().get_config()
         config.update(
-            vocabulary_size=self.vocabulary_size,
-            num_classes=self.num_classes,
-            embedding_dim=self.embedding_dim,
             filter_widths=self.filter_widths,
             filters=self.filters,
-            dropout=self.dropout,
-            embeddings=None,
-            trainable_embeddings=self.trainable_embeddings,
             max_norm=self.max_norm,
-            activation=keras.activations.serialize(self.activation),
-            preprocessor=_serialize_preprocessor(self.preprocessor),
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**_deserialize_preprocessor(config))
