@@ -1,15 +1,19 @@
 """Accuracy against the number of labels per class, for several methods run
 on the same seeds, each compared with a baseline (training from scratch):
-means with 95% intervals, paired differences, a Markdown table, a plot and
-flat metrics. Shared by the transfer and semi-supervised demos."""
+the runs themselves (a linear probe then fine-tuning, or training from
+scratch, for a fixed number of steps), means with 95% intervals, paired
+differences, a Markdown table, a plot and flat metrics. Shared by the
+transfer, semi-supervised and multitask demos."""
 
 from pathlib import Path
 
+import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
 from applications.paired_statistics import mean_interval, paired_difference
 from applications.vision.label_budget import repeated_indices
+from kerastoolkit.transfer import fine_tune, linear_probe
 
 
 def repeated(x, y, steps, batch_size, seed):
@@ -17,6 +21,105 @@ def repeated(x, y, steps, batch_size, seed):
     `fit` epoch of a fixed number of steps, whatever the label budget."""
     index = repeated_indices(len(x), steps * batch_size, seed)
     return x[index], y[index]
+
+
+def cosine(learning_rate, steps):
+    """Cosine decay from `learning_rate` to zero over `steps` (at least one),
+    so that each training phase ends on settled weights."""
+    return keras.optimizers.schedules.CosineDecay(learning_rate, max(1, steps))
+
+
+def evaluator(x, y):
+    """`evaluate(model) -> accuracy` of a compiled classifier on `(x, y)`."""
+
+    def evaluate(model):
+        _, accuracy = model.evaluate(x, y, batch_size=500, verbose=0)
+        return float(accuracy)
+
+    return evaluate
+
+
+def train_probe(model, backbone, x, y, seed, config):
+    """`model`'s head trained on the frozen `backbone`: a linear probe of
+    `config.head_steps` steps on `(x, y)` repeated, its learning rate decayed
+    from `config.head_learning_rate` to zero."""
+    linear_probe(
+        model,
+        backbone,
+        *repeated(x, y, config.head_steps, config.batch_size, seed),
+        epochs=1,
+        learning_rate=cosine(config.head_learning_rate, config.head_steps),
+        batch_size=config.batch_size,
+        verbose=config.verbose,
+    )
+
+
+def probe_then_fine_tune(model, backbone, x, y, seed, config, evaluate, **options):
+    """The linear probe (`train_probe`), then, when `config.fine_tune_steps`,
+    the top of `backbone` fine-tuned with the head for that many steps, its
+    learning rate decayed from `config.fine_tune_learning_rate` to zero.
+
+    Args:
+        options: more `kerastoolkit.transfer.fine_tune` arguments
+            (`unfreeze_blocks`, `keep_batchnorm_frozen`).
+
+    Returns:
+        `(probe accuracy, fine-tuned accuracy)`, both from `evaluate(model)`
+        (the same value twice without fine-tuning).
+    """
+    train_probe(model, backbone, x, y, seed, config)
+    probe = evaluate(model)
+    if config.fine_tune_steps:
+        fine_tune(
+            model,
+            backbone,
+            *repeated(x, y, config.fine_tune_steps, config.batch_size, seed + 1),
+            head_epochs=0,
+            fine_tune_epochs=1,
+            fine_tune_learning_rate=cosine(
+                config.fine_tune_learning_rate, config.fine_tune_steps
+            ),
+            batch_size=config.batch_size,
+            verbose=config.verbose,
+            **options,
+        )
+    return probe, evaluate(model)
+
+
+def train_from_scratch(model, x, y, seed, config, evaluate):
+    """`model` trained whole from its initial weights for as many steps as
+    the probe and fine-tuning take together (Adam, cosine decay from
+    `config.scratch_learning_rate`); returns `evaluate(model)`."""
+    steps = config.head_steps + config.fine_tune_steps
+    model.compile(
+        optimizer=keras.optimizers.Adam(cosine(config.scratch_learning_rate, steps)),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    model.fit(
+        *repeated(x, y, steps, config.batch_size, seed),
+        batch_size=config.batch_size,
+        epochs=1,
+        verbose=config.verbose,
+    )
+    return evaluate(model)
+
+
+def record_results(results, accuracies, runs, labels_per_class, seed, **context):
+    """Adds one (budget, seed)'s `{method: accuracy}` to `accuracies`
+    (`{method: {budget: [...]}}`) and one row per method to `runs`, the
+    `context` (e.g. `pairing=...`) first."""
+    for method, value in results.items():
+        accuracies[method][labels_per_class].append(value)
+        runs.append(
+            {
+                **context,
+                "labels_per_class": labels_per_class,
+                "seed": seed,
+                "method": method,
+                "accuracy": value,
+            }
+        )
 
 
 def summarise(accuracies, budgets, baseline="scratch"):

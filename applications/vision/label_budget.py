@@ -1,9 +1,10 @@
 """Small labelled training sets for the transfer and multitask demos: a fixed
-test split of the MNIST 5k subset, and seeded draws of n labels per class."""
+test split of the MNIST 5k subset, scikit-learn's digits upsampled to MNIST's
+frame, and seeded draws of n labels per class."""
 
 import numpy as np
 
-from kerastoolkit.datasets import mnist_5k
+from kerastoolkit.datasets import digits, mnist_5k
 
 DIGIT_NAMES = tuple(str(d) for d in range(10))
 
@@ -26,6 +27,18 @@ def mnist_5k_split(test_per_class=200, split_seed=0):
         (members,) = np.nonzero(y == digit)
         test[rng.choice(members, size=test_per_class, replace=False)] = True
     return (x[~test], y[~test]), (x[test], y[test])
+
+
+def upsampled_digits():
+    """scikit-learn's 8x8 digits upsampled to 28x28, drawn in a 20x20 box of
+    the frame as MNIST's digits are.
+
+    Returns:
+        `(x, y)`: uint8 images `(1797, 28, 28)` in 0..255 and int64 labels.
+    """
+    small, y = digits.load_data()
+    x = np.round(digits.upsample(small, size=28, box=20) * 255).astype(np.uint8)
+    return x, y
 
 
 def sample_per_class(labels, per_class, seed):

@@ -7,6 +7,7 @@ import pytest
 from applications.vision.budget_comparison import (
     budget_metrics,
     plot_budgets,
+    record_results,
     repeated,
     summarise,
     write_table,
@@ -50,3 +51,29 @@ def test_repeated_makes_exactly_the_steps_asked():
     xr, yr = repeated(x, y, steps=4, batch_size=8, seed=0)
     assert len(xr) == 32 and np.array_equal(yr, xr * 2)
     assert sorted(xr[:10]) == list(range(10))
+
+
+def test_results_are_recorded_per_method_and_budget_with_their_context():
+    accuracies = {"joint": {5: [], 10: []}, "alone": {5: [], 10: []}}
+    runs = []
+    record_results({"joint": 0.8, "alone": 0.7}, accuracies, runs, 10, 3, pairing="p")
+    record_results({"joint": 0.9, "alone": 0.6}, accuracies, runs, 10, 4, pairing="p")
+    assert accuracies == {
+        "joint": {5: [], 10: [0.8, 0.9]},
+        "alone": {5: [], 10: [0.7, 0.6]},
+    }
+    assert runs[1] == {
+        "pairing": "p",
+        "labels_per_class": 10,
+        "seed": 3,
+        "method": "alone",
+        "accuracy": 0.7,
+    }
+    assert list(runs[0]) == [
+        "pairing",
+        "labels_per_class",
+        "seed",
+        "method",
+        "accuracy",
+    ]
+    assert [r["seed"] for r in runs] == [3, 3, 4, 4]

@@ -31,6 +31,7 @@ from applications.learning_guards import Guard
 from applications.vision.budget_comparison import (
     budget_metrics,
     plot_budgets,
+    record_results,
     repeated,
     summarise,
     write_table,
@@ -40,9 +41,10 @@ from applications.vision.label_budget import (
     repeated_indices,
     sample_per_class,
     split_per_class,
+    upsampled_digits,
 )
 from applications.vision.multitask.config import DIGITS_TEST_PER_CLASS
-from kerastoolkit.datasets import digits, fashion_mnist
+from kerastoolkit.datasets import fashion_mnist
 from kerastoolkit.export import export_saved_model
 from kerastoolkit.models.cnn_builders import plain_cnn
 from kerastoolkit.models.multitask_model import MultiTaskModel
@@ -137,9 +139,7 @@ def load_digits():
     """scikit-learn's 8x8 digits upsampled to 28x28 uint8 (drawn in a 20x20
     box, as MNIST's are): a labelled pool and `DIGITS_TEST_PER_CLASS` test
     images per digit, split with a fixed seed."""
-    small, y = digits.load_data()
-    x = np.round(digits.upsample(small, size=28, box=20) * 255).astype(np.uint8)
-    y = y.astype("int64")
+    x, y = upsampled_digits()
     test, pool = split_per_class(y, (DIGITS_TEST_PER_CLASS,), 0)
     return {"pool": (x[pool], y[pool]), "test": (x[test], y[test])}
 
@@ -308,17 +308,7 @@ def train_and_evaluate(config):
                     )
                 if exported is None:
                     exported, example = joint, main_data["test"][0][:4]
-                for method, value in results.items():
-                    accuracies[method][n].append(value)
-                    runs.append(
-                        {
-                            "pairing": pairing,
-                            "labels_per_class": n,
-                            "seed": seed,
-                            "method": method,
-                            "accuracy": value,
-                        }
-                    )
+                record_results(results, accuracies, runs, n, seed, pairing=pairing)
         summary = summarise(accuracies, config.labels_per_class, baseline="alone")
         sections[TITLES[pairing]] = summary
         metrics.update(budget_metrics(pairing, summary, METHODS, baseline="alone"))

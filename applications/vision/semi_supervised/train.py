@@ -17,9 +17,14 @@ import numpy as np
 from applications.learning_guards import Guard
 from applications.vision.budget_comparison import (
     budget_metrics,
+    cosine,
+    evaluator,
     plot_budgets,
-    repeated,
+    probe_then_fine_tune,
+    record_results,
     summarise,
+    train_from_scratch,
+    train_probe,
     write_table,
 )
 from applications.vision.label_budget import sample_per_class, split_per_class
@@ -35,7 +40,7 @@ from kerastoolkit.models import (
     conv_encoder,
     image_vae,
 )
-from kerastoolkit.transfer import fine_tune, layer_blocks, linear_probe
+from kerastoolkit.transfer import layer_blocks
 
 # The metric the demo suite's index shows for this demo.
 HEADLINE = "low_budget_pretrained_accuracy"
@@ -66,10 +71,6 @@ NAMES = {
     "simclr": "SimCLR",
 }
 IMAGE_SHAPE = (28, 28, 1)
-
-
-def _cosine(learning_rate, steps):
-    return keras.optimizers.schedules.CosineDecay(learning_rate, max(1, steps))
 
 
 def _encoder(config, output_dim=None, name="encoder"):
@@ -123,7 +124,7 @@ def _ppca_encoder(images, config):
 def _fit_history(model, x, y, epochs, batch_size, config):
     steps = epochs * math.ceil(len(x) / batch_size)
     model.compile(
-        optimizer=keras.optimizers.Adam(_cosine(config.pretrain_learning_rate, steps)),
+        optimizer=keras.optimizers.Adam(cosine(config.pretrain_learning_rate, steps)),
         **({"loss": "binary_crossentropy"} if y is not None else {}),
     )
     return model.fit(
@@ -220,15 +221,7 @@ def random_probe_run(encoder, x, y, seed, config, evaluate):
     """The baseline of the probes: the same probe on an untrained encoder."""
     keras.utils.set_random_seed(seed)
     model = classifier(encoder)
-    linear_probe(
-        model,
-        encoder,
-        *repeated(x, y, config.head_steps, config.batch_size, seed),
-        epochs=1,
-        learning_rate=_cosine(config.head_learning_rate, config.head_steps),
-        batch_size=config.batch_size,
-        verbose=config.verbose,
-    )
+    train_probe(model, encoder, x, y, seed, config)
     return evaluate(model)
 
 
@@ -242,30 +235,17 @@ def pretrained_runs(pretrained, x, y, seed, config, evaluate):
     # Seeded after the copy, as the untrained probe is: the same head.
     keras.utils.set_random_seed(seed)
     model = classifier(encoder)
-    fit = {"batch_size": config.batch_size, "verbose": config.verbose}
-    linear_probe(
+    probe, finetuned = probe_then_fine_tune(
         model,
         encoder,
-        *repeated(x, y, config.head_steps, config.batch_size, seed),
-        epochs=1,
-        learning_rate=_cosine(config.head_learning_rate, config.head_steps),
-        **fit,
+        x,
+        y,
+        seed,
+        config,
+        evaluate,
+        unfreeze_blocks=len(layer_blocks(encoder)),  # all of it
     )
-    probe = evaluate(model)
-    if config.fine_tune_steps:
-        fine_tune(
-            model,
-            encoder,
-            *repeated(x, y, config.fine_tune_steps, config.batch_size, seed + 1),
-            head_epochs=0,
-            fine_tune_epochs=1,
-            fine_tune_learning_rate=_cosine(
-                config.fine_tune_learning_rate, config.fine_tune_steps
-            ),
-            unfreeze_blocks=len(layer_blocks(encoder)),  # all of it
-            **fit,
-        )
-    return probe, evaluate(model), model
+    return probe, finetuned, model
 
 
 def scratch_run(encoder, x, y, seed, config, evaluate):
@@ -273,20 +253,7 @@ def scratch_run(encoder, x, y, seed, config, evaluate):
     architecture) trained with its head for as many steps as the probe and fine-tuning
     together."""
     keras.utils.set_random_seed(seed)
-    model = classifier(encoder)
-    steps = config.head_steps + config.fine_tune_steps
-    model.compile(
-        optimizer=keras.optimizers.Adam(_cosine(config.scratch_learning_rate, steps)),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    model.fit(
-        *repeated(x, y, steps, config.batch_size, seed),
-        batch_size=config.batch_size,
-        epochs=1,
-        verbose=config.verbose,
-    )
-    return evaluate(model)
+    return train_from_scratch(classifier(encoder), x, y, seed, config, evaluate)
 
 
 def train_and_evaluate(config):
@@ -311,10 +278,7 @@ def train_and_evaluate(config):
     x_eval, y_eval = data[config.evaluate_on]
     x_pool, y_pool = data["pool"]
 
-    def evaluate(model):
-        _, accuracy = model.evaluate(x_eval, y_eval, batch_size=500, verbose=0)
-        return float(accuracy)
-
+    evaluate = evaluator(x_eval, y_eval)
     encoders, metrics = {}, {}
     for representation in config.representations:
         encoder, history = pretrain(representation, data["unlabelled"], config)
@@ -353,16 +317,7 @@ def train_and_evaluate(config):
                 results[f"{representation}_finetuned"] = finetuned
                 if representation == config.representations[0]:
                     exported = model
-            for method, value in results.items():
-                accuracies[method][n].append(value)
-                runs.append(
-                    {
-                        "labels_per_class": n,
-                        "seed": seed,
-                        "method": method,
-                        "accuracy": value,
-                    }
-                )
+            record_results(results, accuracies, runs, n, seed)
 
     summary = summarise(accuracies, config.labels_per_class)
     sections = {"Fashion-MNIST, encoders pretrained without labels": summary}

@@ -17,8 +17,12 @@ sets.
 
 import numpy as np
 
-from applications.vision.label_budget import DIGIT_NAMES, split_per_class
-from kerastoolkit.datasets import digits, fashion_mnist, mnist_5k
+from applications.vision.label_budget import (
+    DIGIT_NAMES,
+    split_per_class,
+    upsampled_digits,
+)
+from kerastoolkit.datasets import fashion_mnist, mnist_5k
 
 PAIRINGS = ("fashion_split", "digits_style", "fashion_to_mnist")
 # Shown in tables and plots.
@@ -135,9 +139,7 @@ def _digits_style(pretrain_size, split_seed):
     source_test, source = split_per_class(
         my, (MNIST_SOURCE_TEST_PER_CLASS,), split_seed
     )
-    small, sy = digits.load_data()
-    # MNIST's digits fill a 20x20 box of the 28x28 frame: so do these.
-    sx = np.round(digits.upsample(small, size=28, box=20) * 255).astype(np.uint8)
+    sx, sy = upsampled_digits()
     test, validation, pool = split_per_class(
         sy,
         (DIGITS_TEST_PER_CLASS, VALIDATION_PER_CLASS["digits_style"]),

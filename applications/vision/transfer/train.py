@@ -16,9 +16,13 @@ from applications.learning_guards import Guard
 from applications.plots import plot_learning_curves
 from applications.vision.budget_comparison import (
     budget_metrics,
+    cosine,
+    evaluator,
     plot_budgets,
-    repeated,
+    probe_then_fine_tune,
+    record_results,
     summarise,
+    train_from_scratch,
     write_table,
 )
 from applications.vision.label_budget import sample_per_class
@@ -30,7 +34,7 @@ from applications.vision.transfer.pairings import (
 from kerastoolkit.export import export_saved_model
 from kerastoolkit.models.cnn_builders import plain_cnn
 from kerastoolkit.models.image_classifier import ImageClassifier
-from kerastoolkit.transfer import copy_weights, fine_tune, linear_probe
+from kerastoolkit.transfer import copy_weights
 
 # The metric the demo suite's index shows for this demo.
 HEADLINE = "low_budget_finetuned_accuracy"
@@ -53,11 +57,6 @@ LABELS = {
     "scratch": "from scratch",
 }
 METHODS = tuple(LABELS)
-
-
-def _cosine(learning_rate, steps):
-    # Decays to zero over the phase, so that each run ends on settled weights.
-    return keras.optimizers.schedules.CosineDecay(learning_rate, max(1, steps))
 
 
 def classifier(backbone, class_names, augmentation, config):
@@ -98,7 +97,7 @@ def pretrain(data, pairing, config):
     )
     steps = config.pretrain_epochs * math.ceil(len(x) / 128)
     model.compile(
-        optimizer=keras.optimizers.Adam(_cosine(1e-3, steps)),
+        optimizer=keras.optimizers.Adam(cosine(1e-3, steps)),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
@@ -119,31 +118,18 @@ def transfer_runs(pretrained, x, y, names, seed, config, evaluate):
     backbone = keras.models.clone_model(pretrained)
     copy_weights(pretrained, backbone)
     model = classifier(backbone, names, _augmentation("shift", config), config)
-    fit = {"batch_size": config.batch_size, "verbose": config.verbose}
-    linear_probe(
+    probe, finetuned = probe_then_fine_tune(
         model,
         backbone,
-        *repeated(x, y, config.head_steps, config.batch_size, seed),
-        epochs=1,
-        learning_rate=_cosine(config.head_learning_rate, config.head_steps),
-        **fit,
+        x,
+        y,
+        seed,
+        config,
+        evaluate,
+        unfreeze_blocks=config.unfreeze_blocks,
+        keep_batchnorm_frozen=not config.fine_tune_batchnorm,
     )
-    probe = evaluate(model)
-    if config.fine_tune_steps:
-        fine_tune(
-            model,
-            backbone,
-            *repeated(x, y, config.fine_tune_steps, config.batch_size, seed + 1),
-            head_epochs=0,
-            fine_tune_epochs=1,
-            fine_tune_learning_rate=_cosine(
-                config.fine_tune_learning_rate, config.fine_tune_steps
-            ),
-            unfreeze_blocks=config.unfreeze_blocks,
-            keep_batchnorm_frozen=not config.fine_tune_batchnorm,
-            **fit,
-        )
-    return probe, evaluate(model), model
+    return probe, finetuned, model
 
 
 def scratch_run(pretrained, x, y, names, seed, config, evaluate):
@@ -151,19 +137,7 @@ def scratch_run(pretrained, x, y, names, seed, config, evaluate):
     keras.utils.set_random_seed(seed)
     backbone = keras.models.clone_model(pretrained)
     model = classifier(backbone, names, _augmentation("shift", config), config)
-    steps = config.head_steps + config.fine_tune_steps
-    model.compile(
-        optimizer=keras.optimizers.Adam(_cosine(config.scratch_learning_rate, steps)),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    model.fit(
-        *repeated(x, y, steps, config.batch_size, seed),
-        batch_size=config.batch_size,
-        epochs=1,
-        verbose=config.verbose,
-    )
-    return evaluate(model)
+    return train_from_scratch(model, x, y, seed, config, evaluate)
 
 
 def _pairing_metrics(pairing, summary, pretrain_accuracy):
@@ -203,14 +177,9 @@ def train_and_evaluate(config):
         x_pool, y_pool = data["pool"]
         names = data["target_names"]
 
-        def evaluate(model, x_eval=x_eval, y_eval=y_eval):
-            _, accuracy = model.evaluate(x_eval, y_eval, batch_size=500, verbose=0)
-            return float(accuracy)
-
-        accuracies = {m: {} for m in METHODS}
+        evaluate = evaluator(x_eval, y_eval)
+        accuracies = {m: {n: [] for n in config.labels_per_class} for m in METHODS}
         for n in config.labels_per_class:
-            for method in METHODS:
-                accuracies[method][n] = []
             for seed in config.seeds:
                 chosen = sample_per_class(y_pool, n, seed)
                 x, y = x_pool[chosen], y_pool[chosen]
@@ -218,19 +187,14 @@ def train_and_evaluate(config):
                     pretrained, x, y, names, seed, config, evaluate
                 )
                 scratch = scratch_run(pretrained, x, y, names, seed, config, evaluate)
-                for method, value in zip(
-                    METHODS, (finetuned, probe, scratch), strict=True
-                ):
-                    accuracies[method][n].append(value)
-                    runs.append(
-                        {
-                            "pairing": pairing,
-                            "labels_per_class": n,
-                            "seed": seed,
-                            "method": method,
-                            "accuracy": value,
-                        }
-                    )
+                record_results(
+                    dict(zip(METHODS, (finetuned, probe, scratch), strict=True)),
+                    accuracies,
+                    runs,
+                    n,
+                    seed,
+                    pairing=pairing,
+                )
                 if exported is None or pairing == config.pairings[0]:
                     exported, example = model, x_eval[:4]
         summaries[pairing] = summarise(accuracies, config.labels_per_class)
