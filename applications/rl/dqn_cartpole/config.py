@@ -19,39 +19,38 @@ from kerastoolkit.utils.argument_checks import (
     sequence_of,
 )
 
+# rl-baselines3-zoo's DQN hyperparameters, checked value by value against
+# DLR-RM/rl-baselines3-zoo hyperparams/dqn.yml (commit ce95481b; the zoo later
+# renamed its LunarLander-v2 entry to LunarLander-v3, PR #495): plain DQN with
+# a constant learning rate, SB3's defaults elsewhere (tau 1, max_grad_norm 10,
+# exploration from 1.0, one-step targets). For CartPole-v1 the Config defaults
+# are these plus Double DQN and a learning rate decayed to 0. The zoo's
+# published DQN returns at these settings (its benchmark.md): CartPole-v1
+# 500.0 +- 0.0, Acrobot-v1 -76.6 +- 11.8, MountainCar-v0 -100.8 +- 9.9,
+# LunarLander-v2 154.4 +- 79.2.
+_PLAIN_DQN = {"double_dqn": False, "final_learning_rate": None}
+# The zoo's Acrobot-v1 entry, which its LunarLander entry repeats.
+_ACROBOT = {
+    **_PLAIN_DQN,
+    "total_steps": 100_000,
+    "learning_rate": 6.3e-4,
+    "batch_size": 128,
+    "buffer_size": 50_000,
+    "learning_starts": 0,
+    "gamma": 0.99,
+    "target_update_interval": 250,
+    "train_freq": 4,
+    # The zoo's gradient_steps=-1 means "as many as environment steps".
+    "gradient_steps": 4,
+    "exploration_fraction": 0.12,
+    "exploration_final_eps": 0.1,
+    "hidden_units": (256, 256),
+}
 ZOO_SETTINGS = {
-    # rl-baselines3-zoo's DQN hyperparameters, checked value by value against
-    # DLR-RM/rl-baselines3-zoo hyperparams/dqn.yml (commit ce95481b; the zoo
-    # later renamed its LunarLander-v2 entry to LunarLander-v3, PR #495):
-    # plain DQN with a constant learning rate, SB3's defaults elsewhere (tau
-    # 1, max_grad_norm 10, exploration from 1.0, one-step targets). For
-    # CartPole-v1 the Config defaults are these plus Double DQN and a
-    # learning rate decayed to 0. The zoo's published DQN returns at these
-    # settings (its benchmark.md): CartPole-v1 500.0 +- 0.0, Acrobot-v1
-    # -76.6 +- 11.8, MountainCar-v0 -100.8 +- 9.9, LunarLander-v2 154.4 +-
-    # 79.2.
-    "CartPole-v1": {"double_dqn": False, "final_learning_rate": None},
-    "Acrobot-v1": {
-        "double_dqn": False,
-        "final_learning_rate": None,
-        "total_steps": 100_000,
-        "learning_rate": 6.3e-4,
-        "batch_size": 128,
-        "buffer_size": 50_000,
-        "learning_starts": 0,
-        "gamma": 0.99,
-        "target_update_interval": 250,
-        "train_freq": 4,
-        # The zoo's gradient_steps=-1 means "as many as environment steps".
-        "gradient_steps": 4,
-        "exploration_fraction": 0.12,
-        "exploration_final_eps": 0.1,
-        "hidden_units": (256, 256),
-        "solved_return": -100.0,
-    },
+    "CartPole-v1": dict(_PLAIN_DQN),
+    "Acrobot-v1": {**_ACROBOT, "solved_return": -100.0},
     "MountainCar-v0": {
-        "double_dqn": False,
-        "final_learning_rate": None,
+        **_PLAIN_DQN,
         "total_steps": 120_000,
         "learning_rate": 4e-3,
         "batch_size": 128,
@@ -66,32 +65,15 @@ ZOO_SETTINGS = {
         "hidden_units": (256, 256),
         "solved_return": -110.0,
     },
-    # LunarLander-v3 needs gymnasium[box2d]. The zoo's entry is Acrobot's.
-    "LunarLander-v3": {
-        "double_dqn": False,
-        "final_learning_rate": None,
-        "total_steps": 100_000,
-        "learning_rate": 6.3e-4,
-        "batch_size": 128,
-        "buffer_size": 50_000,
-        "learning_starts": 0,
-        "gamma": 0.99,
-        "target_update_interval": 250,
-        "train_freq": 4,
-        "gradient_steps": 4,
-        "exploration_fraction": 0.12,
-        "exploration_final_eps": 0.1,
-        "hidden_units": (256, 256),
-        "solved_return": 200.0,
-    },
+    # LunarLander-v3 needs gymnasium[box2d].
+    "LunarLander-v3": {**_ACROBOT, "solved_return": 200.0},
     # Atari (ALE/Pong-v5, ALE/Breakout-v5): the zoo's "atari" entry except
     # the buffer, 100,000 transitions where the zoo keeps 10,000 (with SB3's
     # optimize_memory_usage). The replay buffer of 100,000 uint8 transitions
     # takes 5.6 GB (observations and next observations, 4x84x84 each); 10M
     # steps take days on a CPU.
     "atari": {
-        "double_dqn": False,
-        "final_learning_rate": None,
+        **_PLAIN_DQN,
         "total_steps": 10_000_000,
         "learning_rate": 1e-4,
         "batch_size": 32,
