@@ -2,7 +2,7 @@
 
 import pytest
 
-from applications import runner
+from tests.applications.run_checks import run_quick
 
 _RUNS = {}
 
@@ -19,15 +19,7 @@ def quick_runs(tmp_path_factory):
     def get(name):
         if name not in _RUNS:
             root = tmp_path_factory.mktemp(name)
-            record = runner.run(
-                name,
-                quick=True,
-                overrides={
-                    "output_dir": str(root / "runs"),
-                    "export_dir": str(root / "saved"),
-                    "verbose": 0,
-                },
-            )
+            record = run_quick(name, root)
             # root/run: the finished run's folder (runs/latest).
             (root / "run").symlink_to(record["run_dir"])
             _RUNS[name] = (root, record)

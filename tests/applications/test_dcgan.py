@@ -6,18 +6,16 @@ and generator SavedModels whose `generate` signatures serve without
 kerastoolkit."""
 
 import csv
-import json
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from applications import runner
 from applications.generative.dcgan.config import Config
 from applications.generative.dcgan.train import build_gan, evaluated
-from applications.learning_guards import LearningGuardError
 from kerastoolkit.testing import check_config_roundtrip, serving_process
+from tests.applications.run_checks import failed_guard_run, finished_run
 
 
 @pytest.fixture(scope="module")
@@ -26,22 +24,20 @@ def quick_run(quick_runs):
 
 
 def test_quick_run_writes_grids_curves_coverage_and_report(quick_run):
-    root, record = quick_run
-    run = root / "run"
-    metrics = json.loads((run / "metrics.json").read_text())["metrics"]
-    assert metrics == record["metrics"]
-    for name in (
-        "report.md",
-        "summary.md",
-        "frechet_distance.png",
-        "class_coverage.png",
-        "samples.png",
-        "dcgan_samples/epoch_001.png",
-        "conditional_dcgan_samples/epoch_001.png",
-        "models/dcgan.keras",
-        "models/conditional_dcgan.keras",
-    ):
-        assert (run / name).exists(), name
+    run, metrics = finished_run(
+        quick_run,
+        (
+            "report.md",
+            "summary.md",
+            "frechet_distance.png",
+            "class_coverage.png",
+            "samples.png",
+            "dcgan_samples/epoch_001.png",
+            "conditional_dcgan_samples/epoch_001.png",
+            "models/dcgan.keras",
+            "models/conditional_dcgan.keras",
+        ),
+    )
     with open(run / "dcgan_history.csv") as file:
         rows = list(csv.DictReader(file))
     assert len(rows) == 1
@@ -85,27 +81,20 @@ def test_guards_fail_and_nothing_is_published_when_learning_is_off(tmp_path):
     # The quick config with both networks' learning rate at 0 (and no VAE,
     # which no guard reads): the run ends, its guards fail, it is kept as
     # failed-<id> and no generator is published.
-    with pytest.raises(LearningGuardError) as raised:
-        runner.run(
-            "dcgan",
-            quick=True,
-            overrides={
-                "learning_rate": 0.0,
-                "vae_epochs": 0,
-                # A quarter of the images: with nothing learned, fewer steps
-                # change nothing but the time.
-                "train_size": 2048,
-                "output_dir": str(tmp_path / "runs"),
-                "export_dir": str(tmp_path / "saved"),
-                "verbose": 0,
-            },
-        )
-    failed = " ".join(raised.value.failures)
+    error, record = failed_guard_run(
+        "dcgan",
+        tmp_path,
+        {
+            "learning_rate": 0.0,
+            "vae_epochs": 0,
+            # A quarter of the images: with nothing learned, fewer steps
+            # change nothing but the time.
+            "train_size": 2048,
+        },
+    )
+    failed = " ".join(error.failures)
     for metric in ("fd_dcgan", "fd_conditional_dcgan", "conditional_label_accuracy"):
         assert f"{metric} = " in failed, failed
-    assert not (tmp_path / "saved").exists() or not any((tmp_path / "saved").rglob("*"))
-    (kept,) = (tmp_path / "runs").glob("failed-*")
-    record = json.loads((kept / "metrics.json").read_text())
     assert record["status"] == "failed" and record["exports"] == []
     assert not any(g["passed"] for g in record["guards"])
     assert not (tmp_path / "runs" / "latest").exists()

@@ -4,14 +4,10 @@ tables, TensorBoard logs and a greedy-policy SavedModel that serves the same
 actions as the trained network, without kerastoolkit; with learning switched
 off its guard fails and nothing is published."""
 
-import json
-
 import keras
 import numpy as np
 import pytest
 
-from applications import runner
-from applications.learning_guards import LearningGuardError
 from applications.rl.dqn_cartpole import config as config_module
 from applications.rl.dqn_cartpole.config import ZOO_SETTINGS, Config
 from applications.rl.dqn_cartpole.train import (
@@ -21,6 +17,7 @@ from applications.rl.dqn_cartpole.train import (
 )
 from kerastoolkit.rl.training_loop import dqn_settings
 from kerastoolkit.testing import serving_process
+from tests.applications.run_checks import failed_guard_run, finished_run
 
 
 @pytest.fixture(scope="module")
@@ -29,20 +26,18 @@ def quick_run(quick_runs):
 
 
 def test_quick_run_writes_curve_tables_logs_and_checkpoint(quick_run):
-    root, record = quick_run
-    run = root / "run"
-    metrics = json.loads((run / "metrics.json").read_text())["metrics"]
-    assert metrics == record["metrics"]
-    for name in (
-        "report.md",
-        "learning_curve.png",
-        "evaluation.csv",
-        "evaluation.md",
-        "episodes_seed_0.npz",
-        "models/q_network_seed_0.keras",
-        "checkpoints/seed_0/checkpoint.pkl",
-    ):
-        assert (run / name).exists(), name
+    run, metrics = finished_run(
+        quick_run,
+        (
+            "report.md",
+            "learning_curve.png",
+            "evaluation.csv",
+            "evaluation.md",
+            "episodes_seed_0.npz",
+            "models/q_network_seed_0.keras",
+            "checkpoints/seed_0/checkpoint.pkl",
+        ),
+    )
     assert list((run / "tensorboard" / "seed_0").glob("events.out.tfevents.*"))
     rows = (run / "evaluation.csv").read_text().splitlines()
     assert rows[0].startswith("seed,episodes,mean") and len(rows) == 2
@@ -77,27 +72,17 @@ def test_guard_fails_and_nothing_is_published_when_learning_is_off(tmp_path):
     # gradient steps that change nothing): an untrained network needs no
     # long run to show it is one. Seed 0's untrained network balances about
     # 10 steps, under the random policy's 21.
-    with pytest.raises(LearningGuardError, match="eval_mean_return") as failed:
-        runner.run(
-            "dqn_cartpole",
-            quick=True,
-            overrides={
-                "learning_rate": 0.0,
-                "total_steps": 1000,
-                "learning_starts": 500,
-                "output_dir": str(tmp_path / "runs"),
-                "export_dir": str(tmp_path / "saved"),
-                "verbose": 0,
-            },
-        )
-    assert len(failed.value.failures) == 1
-    (run_dir,) = (tmp_path / "runs").glob("failed-*")
-    record = json.loads((run_dir / "metrics.json").read_text())
+    error, record = failed_guard_run(
+        "dqn_cartpole",
+        tmp_path,
+        {"learning_rate": 0.0, "total_steps": 1000, "learning_starts": 500},
+        match="eval_mean_return",
+    )
+    assert len(error.failures) == 1
     assert record["status"] == "failed"
     (guard,) = record["guards"]
     assert guard["metric"] == "eval_mean_return" and not guard["passed"]
     assert record["metrics"]["eval_mean_return"] < 2 * guard["baseline_value"]
-    assert not (tmp_path / "saved").exists() or not any((tmp_path / "saved").iterdir())
 
 
 def test_random_policy_is_seeded_and_uniform():

@@ -9,14 +9,13 @@ import keras
 import numpy as np
 import pytest
 
-from applications import runner
-from applications.learning_guards import LearningGuardError
 from applications.vision.confused_examples import most_confused_pairs
 from applications.vision.fashion_mnist.config import Config
 from applications.vision.fashion_mnist.train import build_model
 from kerastoolkit.datasets import fashion_mnist
 from kerastoolkit.export import export_saved_model
 from kerastoolkit.testing import check_config_roundtrip, serving_process
+from tests.applications.run_checks import failed_guard_run
 
 
 @pytest.fixture(scope="module")
@@ -52,25 +51,15 @@ def test_quick_run_learns_far_above_chance_and_the_majority_class(quick_run):
 def test_guard_fails_and_nothing_is_published_when_learning_is_off(tmp_path):
     # The quick config with learning_rate=0 (on fewer images: an untrained
     # model needs no long run to show it is one), under the same guard.
-    with pytest.raises(LearningGuardError, match="test_accuracy") as failed:
-        runner.run(
-            "fashion_mnist",
-            quick=True,
-            overrides={
-                "learning_rate": 0.0,
-                "train_size": 256,
-                "test_size": 500,
-                "epochs": 1,
-                "output_dir": str(tmp_path / "runs"),
-                "export_dir": str(tmp_path / "saved"),
-                "verbose": 0,
-            },
-        )
-    assert len(failed.value.failures) == 1
-    (run_dir,) = (tmp_path / "runs").glob("failed-*")
-    (guard,) = json.loads((run_dir / "metrics.json").read_text())["guards"]
+    error, record = failed_guard_run(
+        "fashion_mnist",
+        tmp_path,
+        {"learning_rate": 0.0, "train_size": 256, "test_size": 500, "epochs": 1},
+        match="test_accuracy",
+    )
+    assert len(error.failures) == 1
+    (guard,) = record["guards"]
     assert guard["metric"] == "test_accuracy" and not guard["passed"]
-    assert not (tmp_path / "saved").exists() or not any((tmp_path / "saved").iterdir())
 
 
 def test_saved_model_serves_raw_uint8_images_without_kerastoolkit(quick_run):

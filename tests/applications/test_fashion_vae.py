@@ -1,8 +1,6 @@
 """The generative demo end to end: a quick run writes the comparison, figures and
 SavedModels whose encode/decode/sample signatures serve without kerastoolkit."""
 
-import json
-
 import keras
 import numpy as np
 import pytest
@@ -10,6 +8,7 @@ import pytest
 from applications.generative.fashion_vae.config import Config
 from applications.generative.fashion_vae.train import build_vae
 from kerastoolkit.testing import check_config_roundtrip, serving_process
+from tests.applications.run_checks import finished_run
 
 
 @pytest.fixture(scope="module")
@@ -18,23 +17,21 @@ def quick_run(quick_runs):
 
 
 def test_quick_run_writes_the_comparison_figures_and_report(quick_run):
-    root, record = quick_run
-    run = root / "run"
-    metrics = json.loads((run / "metrics.json").read_text())["metrics"]
-    assert metrics == record["metrics"]
-    for name in (
-        "report.md",
-        "comparison.md",
-        "comparison.csv",
-        "reconstructions.png",
-        "samples.png",
-        "latent_space.png",
-        "vae_learning_curves.png",
-        "autoencoder_learning_curves.png",
-        "vae/history.csv",
-        "models/vae_20d.keras",
-    ):
-        assert (run / name).exists(), name
+    run, metrics = finished_run(
+        quick_run,
+        (
+            "report.md",
+            "comparison.md",
+            "comparison.csv",
+            "reconstructions.png",
+            "samples.png",
+            "latent_space.png",
+            "vae_learning_curves.png",
+            "autoencoder_learning_curves.png",
+            "vae/history.csv",
+            "models/vae_20d.keras",
+        ),
+    )
     table = (run / "comparison.md").read_text()
     for model in ("PCA", "PPCA", "linear AE", "deep AE", "VAE"):
         assert f"| {model} | 20 |" in table

@@ -9,8 +9,6 @@ import json
 import numpy as np
 import pytest
 
-from applications import runner
-from applications.learning_guards import LearningGuardError
 from applications.vision.multitask.train import (
     COARSE,
     GUARDS,
@@ -20,6 +18,7 @@ from applications.vision.multitask.train import (
 )
 from kerastoolkit.datasets import fashion_mnist
 from kerastoolkit.testing import serving_process
+from tests.applications.run_checks import failed_guard_run
 
 
 @pytest.fixture(scope="module")
@@ -77,20 +76,12 @@ def test_saved_model_has_one_output_per_task(quick_run):
 def test_guard_fails_when_nothing_learns(tmp_path):
     # Learning rate 0: the joint network keeps its random weights, near
     # chance.
-    with pytest.raises(LearningGuardError, match="low_budget_joint_accuracy"):
-        runner.run(
-            "multitask",
-            quick=True,
-            overrides={
-                "learning_rate": 0.0,
-                "seeds": (0,),
-                "steps": 4,
-                "output_dir": str(tmp_path / "runs"),
-                "export_dir": str(tmp_path / "saved"),
-                "verbose": 0,
-            },
-        )
-    assert not (tmp_path / "saved").exists() or not any((tmp_path / "saved").iterdir())
+    failed_guard_run(
+        "multitask",
+        tmp_path,
+        {"learning_rate": 0.0, "seeds": (0,), "steps": 4},
+        match="low_budget_joint_accuracy",
+    )
 
 
 def test_interleaved_steps_hold_both_tasks_each_missing_the_other():

@@ -4,7 +4,6 @@ majority class by the guards' margins, the table, and the raw-string
 SavedModel served without kerastoolkit or keras-hub."""
 
 import dataclasses
-import json
 from pathlib import Path
 
 import keras
@@ -12,8 +11,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from applications import runner
-from applications.learning_guards import LearningGuardError
 from applications.nlp.roberta_sentiment.config import Config
 from applications.nlp.roberta_sentiment.train import (
     GUARDS,
@@ -22,6 +19,7 @@ from applications.nlp.roberta_sentiment.train import (
 )
 from kerastoolkit.export import RawTextClassifier
 from kerastoolkit.testing import serving_process
+from tests.applications.run_checks import failed_guard_run, finished_run
 
 
 @pytest.fixture(scope="module")
@@ -30,23 +28,21 @@ def quick_run(quick_runs):
 
 
 def test_quick_run_writes_the_table_and_report(quick_run):
-    root, record = quick_run
-    run = root / "run"
-    metrics = json.loads((run / "metrics.json").read_text())["metrics"]
-    assert metrics == record["metrics"]
-    for name in (
-        "report.md",
-        "results.md",
-        "runs.csv",
-        "test_accuracy.png",
-        "training_curves.png",
-        "pretraining_curves.png",
-        "fill_in.md",
-        "best_classifier.keras",
-        "pretrained/config.json",
-        "pretrained/task.weights.h5",
-    ):
-        assert (run / name).exists(), name
+    run, metrics = finished_run(
+        quick_run,
+        (
+            "report.md",
+            "results.md",
+            "runs.csv",
+            "test_accuracy.png",
+            "training_curves.png",
+            "pretraining_curves.png",
+            "fill_in.md",
+            "best_classifier.keras",
+            "pretrained/config.json",
+            "pretrained/task.weights.h5",
+        ),
+    )
     table = (run / "results.md").read_text()
     for label in (
         "CNN-rand (Kim)",
@@ -116,29 +112,22 @@ def test_guards_fail_and_nothing_is_published_when_learning_is_off(quick_run, tm
     # needs a positive peak): both guards must fail. Measured: RoBERTa 48.2,
     # CNN 50.6 against thresholds 55.8 and 63.8.
     root, _ = quick_run
-    with pytest.raises(LearningGuardError) as failed:
-        runner.run(
-            "roberta_sentiment",
-            quick=True,
-            overrides={
-                "output_dir": str(tmp_path / "runs"),
-                "export_dir": str(tmp_path / "saved"),
-                "pretrained_dir": str(root / "run" / "pretrained"),
-                "models": ("cnn_rand", "roberta_pretrained"),
-                "learning_rate": 1e-9,
-                "word_learning_rate": 0.0,
-                "epochs": 1,
-                "word_epochs": 1,
-                "verbose": 0,
-            },
-        )
-    assert len(failed.value.failures) == 2
-    (run_dir,) = (tmp_path / "runs").glob("failed-*")
-    record = json.loads((run_dir / "metrics.json").read_text())
+    error, record = failed_guard_run(
+        "roberta_sentiment",
+        tmp_path,
+        {
+            "pretrained_dir": str(root / "run" / "pretrained"),
+            "models": ("cnn_rand", "roberta_pretrained"),
+            "learning_rate": 1e-9,
+            "word_learning_rate": 0.0,
+            "epochs": 1,
+            "word_epochs": 1,
+        },
+    )
+    assert len(error.failures) == 2
     assert record["metrics"]["pretrained_reused"] == 1
     assert "mlm_heldout_loss_after" not in record["metrics"]
     assert not any(guard["passed"] for guard in record["guards"])
-    assert not (tmp_path / "saved").exists() or not any((tmp_path / "saved").iterdir())
 
 
 def test_word2vec_cnn_and_bilstm_baselines_train_on_the_clean_corpus(tmp_path):

@@ -9,13 +9,12 @@ import json
 import numpy as np
 import pytest
 
-from applications import runner
-from applications.learning_guards import LearningGuardError
 from applications.vision.semi_supervised.config import Config
 from applications.vision.semi_supervised.train import GUARDS, load_data, pretrain
 from kerastoolkit.datasets import fashion_mnist
 from kerastoolkit.models import ProbabilisticPCA
 from kerastoolkit.testing import serving_process
+from tests.applications.run_checks import failed_guard_run
 
 
 @pytest.fixture(scope="module")
@@ -67,21 +66,17 @@ def test_saved_model_classifies_raw_fashion_images(quick_run):
 
 def test_guard_fails_when_the_probe_learns_nothing(tmp_path):
     # The probe's learning rate at 0: it keeps its random head.
-    with pytest.raises(LearningGuardError, match="low_budget_pretrained_probe"):
-        runner.run(
-            "semi_supervised",
-            quick=True,
-            overrides={
-                "head_learning_rate": 0.0,
-                "unlabelled_size": 1024,
-                "fine_tune_steps": 0,
-                "seeds": (0,),
-                "output_dir": str(tmp_path / "runs"),
-                "export_dir": str(tmp_path / "saved"),
-                "verbose": 0,
-            },
-        )
-    assert not (tmp_path / "saved").exists() or not any((tmp_path / "saved").iterdir())
+    failed_guard_run(
+        "semi_supervised",
+        tmp_path,
+        {
+            "head_learning_rate": 0.0,
+            "unlabelled_size": 1024,
+            "fine_tune_steps": 0,
+            "seeds": (0,),
+        },
+        match="low_budget_pretrained_probe",
+    )
 
 
 TINY = dataclasses.replace(

@@ -8,8 +8,6 @@ import json
 import numpy as np
 import pytest
 
-from applications import runner
-from applications.learning_guards import LearningGuardError
 from applications.vision.label_budget import (
     DIGIT_NAMES,
     mean_and_std,
@@ -25,6 +23,7 @@ from applications.vision.transfer.pairings import (
 )
 from applications.vision.transfer.train import GUARDS
 from kerastoolkit.testing import serving_process
+from tests.applications.run_checks import failed_guard_run
 
 
 @pytest.fixture(scope="module")
@@ -79,21 +78,17 @@ def test_saved_model_classifies_raw_upsampled_digits(quick_run):
 def test_guard_fails_when_fine_tuning_learns_nothing(tmp_path):
     # Learning rates 0 for the new head and fine-tuning: the fine-tuned
     # network keeps its random head, while scratch (the baseline) learns.
-    with pytest.raises(LearningGuardError, match="low_budget_finetuned_accuracy"):
-        runner.run(
-            "transfer",
-            quick=True,
-            overrides={
-                "head_learning_rate": 0.0,
-                "fine_tune_learning_rate": 0.0,
-                "pretrain_epochs": 1,
-                "seeds": (0,),
-                "output_dir": str(tmp_path / "runs"),
-                "export_dir": str(tmp_path / "saved"),
-                "verbose": 0,
-            },
-        )
-    assert not (tmp_path / "saved").exists() or not any((tmp_path / "saved").iterdir())
+    failed_guard_run(
+        "transfer",
+        tmp_path,
+        {
+            "head_learning_rate": 0.0,
+            "fine_tune_learning_rate": 0.0,
+            "pretrain_epochs": 1,
+            "seeds": (0,),
+        },
+        match="low_budget_finetuned_accuracy",
+    )
 
 
 @pytest.mark.parametrize("pairing", PAIRINGS)
