@@ -108,7 +108,15 @@ def train_from_scratch(model, x, y, seed, config, evaluate):
 def record_results(results, accuracies, runs, labels_per_class, seed, **context):
     """Adds one (budget, seed)'s `{method: accuracy}` to `accuracies`
     (`{method: {budget: [...]}}`) and one row per method to `runs`, the
-    `context` (e.g. `pairing=...`) first."""
+    `context` (e.g. `pairing=...`) first, and prints it as one progress
+    line: a full run trains hundreds of small networks with Keras's own
+    progress output off."""
+    where = "".join(f"{key}={value} " for key, value in context.items())
+    scores = ", ".join(f"{method} {value:.3f}" for method, value in results.items())
+    print(
+        f"  {where}{labels_per_class} labels per class, seed {seed}: {scores}",
+        flush=True,
+    )
     for method, value in results.items():
         accuracies[method][labels_per_class].append(value)
         runs.append(

@@ -53,11 +53,15 @@ def test_repeated_makes_exactly_the_steps_asked():
     assert sorted(xr[:10]) == list(range(10))
 
 
-def test_results_are_recorded_per_method_and_budget_with_their_context():
+def test_results_are_recorded_per_method_and_budget_with_their_context(capsys):
     accuracies = {"joint": {5: [], 10: []}, "alone": {5: [], 10: []}}
     runs = []
     record_results({"joint": 0.8, "alone": 0.7}, accuracies, runs, 10, 3, pairing="p")
     record_results({"joint": 0.9, "alone": 0.6}, accuracies, runs, 10, 4, pairing="p")
+    # One progress line per (budget, seed): full runs keep Keras quiet.
+    assert capsys.readouterr().out.splitlines()[1] == (
+        "  pairing=p 10 labels per class, seed 4: joint 0.900, alone 0.600"
+    )
     assert accuracies == {
         "joint": {5: [], 10: [0.8, 0.9]},
         "alone": {5: [], 10: [0.7, 0.6]},
