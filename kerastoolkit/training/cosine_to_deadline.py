@@ -1,4 +1,4 @@
-"""A cosine learning-rate decay by steps, optionally finished by a wall-clock deadline."""
+"""A cosine learning-rate decay by steps, optionally ended by a wall-clock deadline."""
 
 import math
 import time
