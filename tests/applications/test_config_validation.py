@@ -88,6 +88,7 @@ CASES = [
     ("dcgan", {"generator_filters": (8, 4, 2)}, "`generator_filters` must hold 1"),
     ("dcgan", {"loss": "hinge"}, "`loss` must be one of 'non_saturating'"),
     ("dcgan", {"eval_samples": 1}, "`eval_samples` must be an integer >= 2"),
+    ("dcgan", {"fd_reference": "train"}, "`fd_reference` must be one of 'test'"),
     ("cyclegan", {"test_fraction": 1.0}, "`test_fraction` must be a finite number"),
     ("cyclegan", {"adversarial_loss": "hinge"}, "`adversarial_loss` must be one"),
     ("char_lm", {"bodies": ("gru",)}, "`bodies[0]` must be one of 'lstm'"),

@@ -13,7 +13,7 @@ import pytest
 import tensorflow as tf
 
 from applications.generative.dcgan.config import Config
-from applications.generative.dcgan.train import build_gan, evaluated
+from applications.generative.dcgan.train import build_gan, evaluated, split_reference
 from kerastoolkit.testing import check_config_roundtrip, serving_process
 from tests.applications.run_checks import failed_guard_run, finished_run
 
@@ -142,3 +142,17 @@ def test_gan_builder_config_roundtrip():
     gan = build_gan(Config.quick(), num_classes=10)
     noise = np.zeros((2, Config.quick().latent_dim), "float32")
     check_config_roundtrip(gan, [noise, np.array([1, 7], "int32")])
+
+
+def test_validation_reference_is_held_out_of_training():
+    # Settings are chosen against held-out training images, so that the
+    # test images are read once, by the final run.
+    x_train = np.arange(20)
+    y_train = np.arange(20) % 10
+    x_test = np.arange(100, 110)
+    for split, expected in (("test", [100, 101, 102]), ("validation", [17, 18, 19])):
+        config = Config(reference_size=3, fd_reference=split)
+        reference, x, y = split_reference(config, x_train, y_train, x_test)
+        assert reference.tolist() == expected
+        assert not set(reference.tolist()) & set(x.tolist())
+        assert len(x) == len(y) == (20 if split == "test" else 17)

@@ -20,6 +20,8 @@ from kerastoolkit.utils.argument_checks import (
     sequence_of,
 )
 
+FD_REFERENCES = ("test", "validation")
+
 
 @dataclasses.dataclass
 class Config:
@@ -29,6 +31,11 @@ class Config:
     train_size: int = 0
     # Real reference images for the Fréchet distance: the first N test images.
     reference_size: int = 5000
+    # Where those reference images come from: "test" (the first N official
+    # test images, for the final run) or "validation" (the last N training
+    # images, held out from every model's training): the latter is how
+    # settings are chosen without reading the test split.
+    fd_reference: str = "test"
     # Generated images per Fréchet-distance and class-coverage evaluation.
     eval_samples: int = 5000
     # The feature classifier: a `.keras` Fashion-MNIST classifier taking uint8
@@ -131,6 +138,7 @@ class Config:
         )
         test_images = fashion_mnist.SPLIT_SIZES["test"]
         int_in_range("reference_size", self.reference_size, 2, test_images)
+        one_of("fd_reference", self.fd_reference, FD_REFERENCES)
         # A Fréchet distance needs covariances: two images at least.
         int_in_range("eval_samples", self.eval_samples, 2)
         positive_int("classifier_epochs", self.classifier_epochs)

@@ -444,7 +444,8 @@ def _summary(metrics):
         "Fréchet distance in the feature space of the Fashion-MNIST classifier "
         f"({metrics['classifier_source']}, test accuracy "
         f"{metrics['classifier_test_accuracy']:.3f}); NOT Inception FID. "
-        "Lower is better; real training vs test images give "
+        f"Lower is better; distances to {metrics['fd_reference']} images; real "
+        f"training vs {metrics['fd_reference']} images give "
         f"{metrics['fd_real_train_vs_test']:.3g} (the floor).",
         "",
         f"- DCGAN after {metrics['dcgan_epochs']} epochs: "
@@ -475,6 +476,22 @@ def _summary(metrics):
     return "\n".join(lines) + "\n"
 
 
+def split_reference(config, x_train, y_train, x_test):
+    """The real images the Fréchet distances are measured against.
+
+    Returns:
+        `(reference, x_train, y_train)`: with `fd_reference="test"` the first
+        `reference_size` test images and the training set unchanged; with
+        `"validation"` the last `reference_size` training images, removed from
+        the training set so that no model (GANs, VAE, the demo's own
+        classifier) sees them.
+    """
+    size = config.reference_size
+    if config.fd_reference == "validation":
+        return x_train[-size:], x_train[:-size], y_train[:-size]
+    return x_test[:size], x_train, y_train
+
+
 def train_and_evaluate(config):
     """Trains the classifier (or loads it), the two GANs and the VAE; scores them.
 
@@ -494,11 +511,11 @@ def train_and_evaluate(config):
     (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data(
         data_dir=config.data_dir or None
     )
+    reference, x_train, y_train = split_reference(config, x_train, y_train, x_test)
     if config.train_size:
         x_train, y_train = x_train[: config.train_size], y_train[: config.train_size]
     x_fit = (x_train.astype("float32") / 255.0)[..., None]
     y_fit = y_train.astype("int32")
-    reference = x_test[: config.reference_size]
 
     classifier, source, accuracy = load_or_train_classifier(
         config, x_train, y_train, x_test, y_test
@@ -507,12 +524,14 @@ def train_and_evaluate(config):
     rng = np.random.default_rng(config.seed)
     real_sample = x_train[rng.permutation(len(x_train))[: config.eval_samples]]
     metrics = {
+        "fd_reference": config.fd_reference,
         "classifier_source": source,
         "classifier_test_accuracy": accuracy,
         "fd_real_train_vs_test": metric.distance(real_sample),
     }
-    histograms = {"real test images": metric.class_histogram(reference)}
-    references = {"real train vs test (floor)": metrics["fd_real_train_vs_test"]}
+    split = config.fd_reference
+    histograms = {f"real {split} images": metric.class_histogram(reference)}
+    references = {f"real train vs {split} (floor)": metrics["fd_real_train_vs_test"]}
 
     part, distances, histograms["DCGAN"], samples = dcgan_experiment(
         config, strategy, x_fit, metric, output_dir
