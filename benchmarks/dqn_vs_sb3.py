@@ -125,6 +125,8 @@ def run_ours(seed, steps, episodes):
         total_steps=steps,
         double_dqn=False,
         final_learning_rate=None,
+        # SB3's model is its last weights (no EvalCallback here).
+        selection_interval=0,
         **settings,
     )
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu

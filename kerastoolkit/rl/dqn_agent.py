@@ -385,6 +385,13 @@ class DQNAgent:
             "optimizer": [np.array(v) for v in self.optimizer.variables],
         }
 
+    def set_q_weights(self, weights):
+        """Sets both networks to `weights` (a list from
+        `q_network.get_weights()`), e.g. to act with a policy kept earlier."""
+        self.q_network.set_weights(weights)
+        self.target_network.set_weights(weights)
+        self._refresh_numpy_weights()
+
     def set_state(self, state):
         """Restores a state written by `get_state`."""
         self.q_network.set_weights(state["online"])

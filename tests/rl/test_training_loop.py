@@ -15,6 +15,7 @@ from kerastoolkit.rl.training_loop import (
     episode_seed,
     evaluate_policy,
     read_checkpoint,
+    selection_seed,
     train_dqn,
 )
 from kerastoolkit.training import CorruptCheckpointError, IncompatibleCheckpointError
@@ -109,6 +110,57 @@ def test_interrupt_and_resume_continue_exactly(reference_run, tmp_path):
         strict=True,
     ):
         np.testing.assert_array_equal(a, b)
+
+
+def _selection_score(agent, episodes, seed):
+    """The mean greedy return of `agent` on the selection episodes of `seed`."""
+    env = make_env("CartPole-v1")
+    returns = []
+    for i in range(episodes):
+        observation, _ = env.reset(seed=selection_seed(seed, i))
+        done = False
+        while not done:
+            observation, _, terminated, truncated, info = env.step(
+                agent.greedy_action(observation)
+            )
+            done = terminated or truncated
+        returns.append(info["episode"]["r"])
+    return float(np.mean(returns))
+
+
+def test_selection_ends_with_the_best_scoring_weights(tmp_path):
+    # Seed 3 learns to balance 31 steps by step 400 and loses it later.
+    settings = {
+        **SHORT,
+        "total_steps": 2000,
+        "train_freq": 10,
+        "gradient_steps": 2,
+        "buffer_size": 2000,
+        "hidden_units": (32,),
+        "exploration_fraction": 0.3,
+        "target_update_interval": 100,
+        "learning_rate": 5e-3,
+    }
+    last = train_dqn(seed=3, selection_interval=0, **settings)
+    assert last["selected_step"] is None and last["selection"].shape == (0, 2)
+    chosen = {"selection_interval": 400, "selection_episodes": 2}
+    result = train_dqn(seed=3, **settings, **chosen)
+    # Selection plays episodes of its own: training is unchanged.
+    np.testing.assert_array_equal(result["episode_returns"], last["episode_returns"])
+    np.testing.assert_array_equal(result["losses"], last["losses"])
+    steps, scores = result["selection"].T
+    assert steps.tolist() == [400, 800, 1200, 1600, 2000]
+    # The later of equal best scores is kept, and the agent acts with it; the
+    # last weights score less on the same episodes.
+    best = np.flatnonzero(scores == scores.max())[-1]
+    assert result["selected_step"] == steps[best] < 2000
+    assert _selection_score(result["agent"], 2, 3) == scores.max()
+    assert _selection_score(last["agent"], 2, 3) == scores[-1] < scores.max()
+    # The best weights travel in the checkpoint: a resumed run ends the same.
+    train_dqn(seed=3, checkpoint_dir=tmp_path, stop_at_step=1000, **settings, **chosen)
+    resumed = train_dqn(seed=3, checkpoint_dir=tmp_path, **settings, **chosen)
+    np.testing.assert_array_equal(resumed["selection"], result["selection"])
+    assert_same_weights(resumed["agent"], result["agent"])
 
 
 def test_resume_is_exact_with_n_step_prioritized_dueling_double(tmp_path):

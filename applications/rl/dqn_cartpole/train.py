@@ -105,6 +105,7 @@ def write_evaluation(rows, output_dir):
         "solved",
         "train_seconds",
         "env_steps",
+        "selected_step",
         "random_mean",
     ]
     lines = [",".join(header)]
@@ -120,6 +121,7 @@ def write_evaluation(rows, output_dir):
             "yes" if row["solved"] else "no",
             f"{row['train_seconds']:.1f}",
             str(row["env_steps"]),
+            str(row["selected_step"]),
             f"{row['random_mean']:.2f}",
         ]
         lines.append(",".join(values))
@@ -194,6 +196,9 @@ def train_and_evaluate(config):
                 "max": float(returns.max()),
                 "solved": bool(returns.mean() >= config.solved_return),
                 "train_seconds": result["seconds"],
+                # The step whose weights were kept (`selection_interval`), or
+                # the last step.
+                "selected_step": result["selected_step"] or result["steps"],
                 "env_steps": result["steps"],
                 "random_mean": float(random_returns.mean()),
             }
@@ -233,6 +238,7 @@ def train_and_evaluate(config):
         metrics[f"eval_std_return_seed_{seed}"] = row["std"]
         metrics[f"eval_min_return_seed_{seed}"] = row["min"]
         metrics[f"train_seconds_seed_{seed}"] = row["train_seconds"]
+        metrics[f"selected_step_seed_{seed}"] = float(row["selected_step"])
         metrics[f"random_mean_return_seed_{seed}"] = row["random_mean"]
     means = [row["mean"] for row in rows]
     metrics.update(
