@@ -148,6 +148,7 @@ class CycleGAN(AdversarialModel):
         L_gen = adv(D_Y(G(x))) + adv(D_X(F(y)))
                 + lambda_cycle    (|F(G(x) + n) - x|_1 + |G(F(y) + n') - y|_1)
                 + lambda_identity (|G(y) - y|_1 + |F(x) - x|_1)
+                + lambda_content  (H(c(x), c(G(x))) + H(c(y), c(F(y))))
         L_dis = 1/2 [dadv(D_Y(y), D_Y(G(x))) + dadv(D_X(x), D_X(F(y)))]
 
     where, for logits `r` of real and `f` of translated images,
@@ -165,6 +166,13 @@ class CycleGAN(AdversarialModel):
     of drawing the content; noise on the cycle path drowns such patterns, so
     the content must be carried by what survives it. Noise is drawn for the
     global batch (sliced per replica), like `GAN`'s.
+
+    The content term is off unless a `content_model` is given: a frozen
+    model `c` from images of either domain to class probabilities, and
+    `H(p, q) = mean over the batch of -sum_k p_k log q_k` with the source's
+    `p = c(x)` held fixed, so the translation must be read as the same class
+    as its source: the semantic consistency of CyCADA (Hoffman et al. 2018).
+    A `c` trained with labels makes the translation no longer unsupervised.
 
     The generators share one
     optimizer and the discriminators another; each `train_step` updates the
@@ -188,6 +196,10 @@ class CycleGAN(AdversarialModel):
         cycle_noise: standard deviation of the Gaussian noise added to the
             translations before they are translated back (0 = none).
         seed: integer seed of that noise, or `None`.
+        content_model: `None` (no content term), or a functional model with
+            one image input (images of both domains) and class probabilities
+            as output; it is frozen (`trainable = False`).
+        lambda_content: weight of the content term (with `content_model`).
         **kwargs: base model arguments.
 
     Call arguments:
@@ -213,6 +225,8 @@ class CycleGAN(AdversarialModel):
         Mao et al., "Least Squares Generative Adversarial Networks", ICCV 2017.
         Chu, Zhmoginov and Sandler, "CycleGAN, a Master of Steganography",
         NeurIPS 2017 workshop, arXiv:1712.02950.
+        Hoffman et al., "CyCADA: Cycle-Consistent Adversarial Domain
+        Adaptation", ICML 2018 (the semantic consistency loss).
     """
 
     def __init__(
@@ -226,6 +240,8 @@ class CycleGAN(AdversarialModel):
         adversarial_loss="lsgan",
         cycle_noise=0.0,
         seed=None,
+        content_model=None,
+        lambda_content=1.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -235,6 +251,8 @@ class CycleGAN(AdversarialModel):
             "discriminator_x": discriminator_x,
             "discriminator_y": discriminator_y,
         }
+        if content_model is not None:
+            parts["content_model"] = content_model
         for name, part in parts.items():
             if not isinstance(part, keras.Model) or len(part.inputs or ()) != 1:
                 raise ValueError(
@@ -257,6 +275,10 @@ class CycleGAN(AdversarialModel):
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ValueError(f"`seed` must be an integer or None, got {seed!r}.")
         self.seed = seed
+        self.content_model = content_model
+        if content_model is not None:
+            content_model.trainable = False
+        self.lambda_content = non_negative_number("lambda_content", lambda_content)
         self.seed_generator = keras.random.SeedGenerator(seed, name="cycle_seed")
         self.generator_optimizer = None
         self.discriminator_optimizer = None
@@ -270,6 +292,7 @@ class CycleGAN(AdversarialModel):
                 "cycle_loss",
                 "identity_loss",
             )
+            + (("content_loss",) if content_model is not None else ())
         }
         self.built = True
 
@@ -327,13 +350,21 @@ class CycleGAN(AdversarialModel):
         )
         return images + self.cycle_noise * noise
 
+    def _content(self, source, translated):
+        """`H(c(source), c(translated))`, the source's probabilities fixed."""
+        target = ops.stop_gradient(self.content_model(source, training=False))
+        predicted = self.content_model(translated, training=False)
+        log_predicted = ops.log(ops.clip(predicted, 1e-7, 1.0))
+        return ops.mean(-ops.sum(target * log_predicted, axis=-1))
+
     def generator_losses(self, x, y, training=True):
         """The generators' loss and its parts on one batch of each domain.
 
         Returns:
             A dict: `generator_loss` (the total), `adversarial_loss_g`,
-            `adversarial_loss_f`, `cycle_loss`, `identity_loss` (before their
-            weights), and the translations `fake_y = G(x)`, `fake_x = F(y)`.
+            `adversarial_loss_f`, `cycle_loss`, `identity_loss`,
+            `content_loss` (with a `content_model`; before their weights),
+            and the translations `fake_y = G(x)`, `fake_x = F(y)`.
         """
         fake_y = self.generator_g(x, training=training)
         fake_x = self.generator_f(y, training=training)
@@ -360,7 +391,14 @@ class CycleGAN(AdversarialModel):
             + self.lambda_cycle * cycle
             + self.lambda_identity * identity
         )
+        content = {}
+        if self.content_model is not None:
+            content["content_loss"] = self._content(x, fake_y) + self._content(
+                y, fake_x
+            )
+            total = total + self.lambda_content * content["content_loss"]
         return {
+            **content,
             "generator_loss": total,
             "adversarial_loss_g": adversarial_g,
             "adversarial_loss_f": adversarial_f,
@@ -455,6 +493,12 @@ class CycleGAN(AdversarialModel):
             adversarial_loss=self.adversarial_loss,
             cycle_noise=self.cycle_noise,
             seed=self.seed,
+            content_model=(
+                None
+                if self.content_model is None
+                else serialize_submodel(self.content_model)
+            ),
+            lambda_content=self.lambda_content,
         )
         return config
 
@@ -468,4 +512,8 @@ class CycleGAN(AdversarialModel):
             "discriminator_y",
         ):
             config[name] = keras.saving.deserialize_keras_object(config[name])
+        if config.get("content_model") is not None:
+            config["content_model"] = keras.saving.deserialize_keras_object(
+                config["content_model"]
+            )
         return cls(**config)

@@ -3,6 +3,8 @@ error against the untranslated images, passes its learning guards, draws the
 grids and exports `translate` SavedModels both ways; the ablation's variants
 each change one remedy."""
 
+import dataclasses
+
 import keras
 import numpy as np
 import pytest
@@ -12,6 +14,8 @@ from applications.generative.cyclegan.train import (
     ABLATION_METRICS,
     ablation_config,
     ablation_table,
+    build_cycle_gan,
+    content_classifier,
     unpaired_batches,
     upsample_digits,
 )
@@ -89,7 +93,9 @@ def test_each_ablation_changes_one_remedy():
         "no_cycle_noise": {"cycle_noise"},
         "small_generators": {"generator_filters"}
         | ({"residual_blocks"} if config.residual_blocks != 1 else set()),
+        "semantic": {"lambda_content"},
     }
+    assert ablation_config(config, "semantic").lambda_content == 1.0
     assert ablation_config(config, "identity_x5").lambda_identity == pytest.approx(
         5 * config.lambda_identity
     )
@@ -107,6 +113,26 @@ def test_each_ablation_changes_one_remedy():
     assert lines[4] == "| no_identity | " + " | ".join(["0.500"] * 6) + " |"
     with pytest.raises(ValueError, match="ablation"):
         Config(ablation=("bigger_generators",))
+
+
+def test_semantic_term_uses_a_frozen_classifier_of_both_domains():
+    # The supervised remedy: a classifier of both domains' digits, trained
+    # with their labels, held fixed inside the CycleGAN's loss.
+    rng = np.random.default_rng(0)
+    data = {
+        "x_train": rng.uniform(size=(32, 28, 28, 1)).astype("float32"),
+        "x_train_labels": np.arange(32) % 10,
+        "y_train": rng.uniform(size=(16, 28, 28, 1)).astype("float32"),
+        "y_train_labels": np.arange(16) % 10,
+    }
+    config = Config.quick()
+    content = content_classifier(data, dataclasses.replace(config, classifier_epochs=1))
+    probabilities = np.asarray(content(data["y_train"][:4]))
+    np.testing.assert_allclose(probabilities.sum(-1), 1.0, rtol=1e-5)
+    assert build_cycle_gan(config, content).content_model is None
+    cycle = build_cycle_gan(ablation_config(config, "semantic"), content)
+    assert cycle.content_model is content and not content.trainable
+    assert cycle.lambda_content == 1.0
 
 
 def test_translate_saved_models_serve_both_directions(quick_run):

@@ -179,6 +179,65 @@ def test_fit_lowers_the_cycle_loss_and_resumes_identically_after_load(
         np.testing.assert_allclose(second[name], values, rtol=1e-5, atol=1e-6)
 
 
+def _content_model():
+    """A small frozen-to-be classifier of both domains' images: 3 classes."""
+    inputs = keras.Input(SHAPE)
+    hidden = keras.layers.Flatten()(inputs)
+    outputs = keras.layers.Dense(3, activation="softmax")(hidden)
+    return keras.Model(inputs, outputs, name="content")
+
+
+def test_content_term_matches_numpy_and_stays_frozen(tmp_path):
+    content = _content_model()
+    model = _cycle(lambda_cycle=2.0, lambda_identity=0.5, content_model=content)
+    model.lambda_content = 3.0
+    x, y = _images(3, 0), _images(3, 1)
+    losses = model.generator_losses(x, y, training=False)
+    without = _cycle(lambda_cycle=2.0, lambda_identity=0.5)
+    for network in ("generator_g", "generator_f", "discriminator_x", "discriminator_y"):
+        getattr(without, network).set_weights(getattr(model, network).get_weights())
+    plain = without.generator_losses(x, y, training=False)
+
+    def probabilities(images):
+        return _numpy(content(images)).astype(np.float64)
+
+    def cross_entropy(source, translated):
+        return np.mean(
+            -np.sum(probabilities(source) * np.log(probabilities(translated)), -1)
+        )
+
+    expected = cross_entropy(x, _numpy(losses["fake_y"])) + cross_entropy(
+        y, _numpy(losses["fake_x"])
+    )
+    np.testing.assert_allclose(_numpy(losses["content_loss"]), expected, rtol=1e-5)
+    np.testing.assert_allclose(
+        _numpy(losses["generator_loss"]),
+        _numpy(plain["generator_loss"]) + 3.0 * expected,
+        rtol=1e-5,
+    )
+    assert "content_loss" not in plain
+    # Frozen: fit moves the generators, not the content model.
+    before = [w.copy() for w in content.get_weights()]
+    _compile(model)
+    history = model.fit(x, y, batch_size=3, epochs=2, verbose=0).history
+    assert "content_loss" in history and np.isfinite(history["content_loss"]).all()
+    for a, b in zip(before, content.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    path = tmp_path / "cycle.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.lambda_content == 3.0 and not loaded.content_model.trainable
+    np.testing.assert_allclose(
+        _numpy(loaded.generator_losses(x, y, training=False)["content_loss"]),
+        _numpy(model.generator_losses(x, y, training=False)["content_loss"]),
+        rtol=1e-5,
+    )
+    with pytest.raises(ValueError, match="`content_model` must be a functional"):
+        _cycle(content_model="classifier")
+    with pytest.raises(ValueError, match="`lambda_content` must be a non-negative"):
+        _cycle(content_model=content, lambda_content=-1)
+
+
 def test_translate_signatures_serve_without_kerastoolkit(tmp_path):
     model = _cycle()
     x, y = _images(3, 0), _images(5, 1)

@@ -16,7 +16,13 @@ from kerastoolkit.utils.argument_checks import (
 SMALLER_DOMAIN = 1797
 
 # The remedies against content hidden in the translation that `ablation` runs.
-ABLATIONS = ("no_identity", "identity_x5", "no_cycle_noise", "small_generators")
+ABLATIONS = (
+    "no_identity",
+    "identity_x5",
+    "no_cycle_noise",
+    "small_generators",
+    "semantic",
+)
 
 
 @dataclasses.dataclass
@@ -38,6 +44,11 @@ class Config:
     # Standard deviation of Gaussian noise added to each translation before it
     # is translated back (0 = off): drowns a signal hidden in the translation.
     cycle_noise: float = 0.1
+    # Weight of a semantic consistency term (CyCADA): a digit classifier of
+    # both domains, trained here WITH the training images' labels and then
+    # frozen, must read G(x) as x's digit and F(y) as y's. 0 = off, and the
+    # translation stays unsupervised.
+    lambda_content: float = 0.0
     # Adversarial loss: "lsgan" (the paper's) or "non_saturating".
     adversarial_loss: str = "lsgan"
     # Adam learning rate of generators and discriminators (beta_1 = 0.5).
@@ -53,7 +64,9 @@ class Config:
     # report content kept both ways per variant (ablation.md, metrics
     # ablation_<variant>_*): "no_identity" (lambda_identity 0), "identity_x5"
     # (5 x lambda_identity), "no_cycle_noise" (cycle_noise 0),
-    # "small_generators" (half the filters, one residual block). Empty = none.
+    # "small_generators" (half the filters, one residual block), "semantic"
+    # (lambda_content 1: supervised, uses both domains' digit labels).
+    # Empty = none.
     ablation: tuple[str, ...] = ()
     # Distribution strategy: "default", "mirrored", "multi_worker" or "tpu".
     strategy: str = "default"
@@ -111,6 +124,7 @@ class Config:
         number_in_range("lambda_cycle", self.lambda_cycle, 0)
         number_in_range("lambda_identity", self.lambda_identity, 0)
         number_in_range("cycle_noise", self.cycle_noise, 0)
+        number_in_range("lambda_content", self.lambda_content, 0)
         one_of("adversarial_loss", self.adversarial_loss, ADVERSARIAL_LOSSES)
         check_learning_rate("learning_rate", self.learning_rate)
         positive_int("batch_size", self.batch_size)
