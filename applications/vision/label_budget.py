@@ -7,6 +7,11 @@ import numpy as np
 from kerastoolkit.datasets import digits, mnist_5k
 
 DIGIT_NAMES = tuple(str(d) for d in range(10))
+# scikit-learn's digits held out per class for testing by the demos that
+# learn them from few labels, and its smallest class (174 eights), which
+# bounds the labelled pool per class.
+DIGITS_TEST_PER_CLASS = 100
+DIGITS_SMALLEST_CLASS = 174
 
 
 def mnist_5k_split(test_per_class=200, split_seed=0):

@@ -10,6 +10,10 @@ from applications.config_checks import (
     check_run_fields,
     check_subset_size,
 )
+from applications.vision.label_budget import (
+    DIGITS_SMALLEST_CLASS,
+    DIGITS_TEST_PER_CLASS,
+)
 from kerastoolkit.datasets import fashion_mnist
 from kerastoolkit.utils.argument_checks import (
     int_in_range,
@@ -32,8 +36,10 @@ from kerastoolkit.utils.argument_checks import (
 PAIRINGS = ("digits_style", "fashion_rotation", "fashion_coarse", "fashion_mnist")
 # Labelled images per class the main task's pool holds: the sklearn digits'
 # smallest class (174 eights) less the 100 per class held out for testing.
-DIGITS_TEST_PER_CLASS = 100
-POOL_PER_CLASS = {"digits": 174 - DIGITS_TEST_PER_CLASS, "fashion": 6000}
+POOL_PER_CLASS = {
+    "digits": DIGITS_SMALLEST_CLASS - DIGITS_TEST_PER_CLASS,
+    "fashion": 6000,
+}
 
 
 @dataclasses.dataclass

@@ -37,13 +37,13 @@ from applications.vision.budget_comparison import (
     write_table,
 )
 from applications.vision.label_budget import (
+    DIGITS_TEST_PER_CLASS,
     mnist_5k_split,
     repeated_indices,
     sample_per_class,
     split_per_class,
     upsampled_digits,
 )
-from applications.vision.multitask.config import DIGITS_TEST_PER_CLASS
 from kerastoolkit.datasets import fashion_mnist
 from kerastoolkit.export import export_saved_model
 from kerastoolkit.models.cnn_builders import plain_cnn

@@ -19,6 +19,8 @@ import numpy as np
 
 from applications.vision.label_budget import (
     DIGIT_NAMES,
+    DIGITS_SMALLEST_CLASS,
+    DIGITS_TEST_PER_CLASS,
     split_per_class,
     upsampled_digits,
 )
@@ -40,7 +42,6 @@ VALIDATION_PER_CLASS = {
     "digits_style": 20,
     "fashion_to_mnist": 50,
 }
-DIGITS_TEST_PER_CLASS = 100
 MNIST_TEST_PER_CLASS = 200
 # MNIST 5k held out from pretraining on it, to measure task A.
 MNIST_SOURCE_TEST_PER_CLASS = 50
@@ -48,7 +49,9 @@ MNIST_SOURCE_TEST_PER_CLASS = 50
 # smallest class's pool: sklearn digits has 174 eights).
 POOL_PER_CLASS = {
     "fashion_split": 6000 - VALIDATION_PER_CLASS["fashion_split"],
-    "digits_style": 174 - DIGITS_TEST_PER_CLASS - VALIDATION_PER_CLASS["digits_style"],
+    "digits_style": DIGITS_SMALLEST_CLASS
+    - DIGITS_TEST_PER_CLASS
+    - VALIDATION_PER_CLASS["digits_style"],
     "fashion_to_mnist": mnist_5k.PER_CLASS
     - MNIST_TEST_PER_CLASS
     - VALIDATION_PER_CLASS["fashion_to_mnist"],
