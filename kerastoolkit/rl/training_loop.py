@@ -175,19 +175,9 @@ def _select(agent, run, settings, writer, verbose):
     """Scores the greedy policy on the selection episodes and keeps its
     weights when they score at least as well as the best so far."""
     seed = settings["seed"]
-    env = make_env(settings["env_id"])
-    returns = []
-    for i in range(settings["selection_episodes"]):
-        observation, _ = env.reset(seed=selection_seed(seed, i))
-        while True:
-            observation, _, terminated, truncated, info = env.step(
-                agent.greedy_action(observation)
-            )
-            if terminated or truncated:
-                returns.append(float(info["episode"]["r"]))
-                break
-    env.close()
-    score = float(np.mean(returns))
+    episodes = range(settings["selection_episodes"])
+    reset_seeds = [selection_seed(seed, i) for i in episodes]
+    score = float(np.mean(greedy_returns(agent, settings["env_id"], reset_seeds)))
     run.selection.append((run.step, score))
     if run.best_return is None or score >= run.best_return:
         run.best_return, run.best_step = score, run.step
@@ -634,10 +624,16 @@ def evaluate_policy(agent, env_id, episodes=100, seed=10_000):
     Returns:
         The episode returns, a NumPy array.
     """
+    return greedy_returns(agent, env_id, [seed + i for i in range(episodes)])
+
+
+def greedy_returns(agent, env_id, reset_seeds):
+    """The returns of `agent.greedy_action` over one episode per reset seed
+    (Atari: the real game scores), a NumPy array."""
     env = make_env(env_id)
     returns = []
-    for i in range(episodes):
-        observation, _ = env.reset(seed=seed + i)
+    for reset_seed in reset_seeds:
+        observation, _ = env.reset(seed=reset_seed)
         while True:
             observation, _, terminated, truncated, info = env.step(
                 agent.greedy_action(observation)

@@ -14,6 +14,7 @@ from kerastoolkit.rl.training_loop import (
     dqn_settings,
     episode_seed,
     evaluate_policy,
+    greedy_returns,
     read_checkpoint,
     selection_seed,
     train_dqn,
@@ -114,18 +115,8 @@ def test_interrupt_and_resume_continue_exactly(reference_run, tmp_path):
 
 def _selection_score(agent, episodes, seed):
     """The mean greedy return of `agent` on the selection episodes of `seed`."""
-    env = make_env("CartPole-v1")
-    returns = []
-    for i in range(episodes):
-        observation, _ = env.reset(seed=selection_seed(seed, i))
-        done = False
-        while not done:
-            observation, _, terminated, truncated, info = env.step(
-                agent.greedy_action(observation)
-            )
-            done = terminated or truncated
-        returns.append(info["episode"]["r"])
-    return float(np.mean(returns))
+    seeds = [selection_seed(seed, i) for i in range(episodes)]
+    return float(np.mean(greedy_returns(agent, "CartPole-v1", seeds)))
 
 
 def test_selection_ends_with_the_best_scoring_weights(tmp_path):
