@@ -68,6 +68,7 @@ INTERNAL = {
     "kerastoolkit.rl.training_loop.episode_seed",
     "kerastoolkit.rl.training_loop.log_scalars",
     "kerastoolkit.rl.training_loop.read_checkpoint",
+    "kerastoolkit.rl.training_loop.selection_seed",
     "kerastoolkit.rl.training_loop.write_checkpoint",
 }
 # Abstract bases: subclassed, never saved themselves, so not registered.

@@ -30,6 +30,7 @@ _LAZY = {
     "DEFAULTS": "kerastoolkit.rl.training_loop",
     "dqn_settings": "kerastoolkit.rl.training_loop",
     "evaluate_policy": "kerastoolkit.rl.training_loop",
+    "greedy_returns": "kerastoolkit.rl.training_loop",
     "train_dqn": "kerastoolkit.rl.training_loop",
 }
 __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())
@@ -45,6 +46,7 @@ __all__ = [
     "check_env_id",
     "dqn_settings",
     "evaluate_policy",
+    "greedy_returns",
     "huber",
     "is_atari",
     "linear_epsilon",
