@@ -461,15 +461,20 @@ def train_and_evaluate(config):
     )
 
     classifiers = (classify_x, classify_y, classify_domain)
-    content_model = None
-    if config.lambda_content or "semantic" in config.ablation:
-        content_model = content_classifier(data, config)
-        both = content_model.predict(
+
+    def trained_content_classifier():
+        model = content_classifier(data, config)
+        both = model.predict(
             np.concatenate([x_test, y_test]), batch_size=500, verbose=0
         ).argmax(-1)
         metrics["content_classifier_test_accuracy"] = float(
             np.mean(both == np.concatenate([x_labels, y_labels]))
         )
+        return model
+
+    # Trained before the CycleGAN only when the run itself uses it: a run with
+    # `ablation` then trains the same main CycleGAN as one without.
+    content_model = trained_content_classifier() if config.lambda_content else None
     metrics["labels_used_by_the_translation"] = (
         "digit labels of both domains (semantic term)"
         if config.lambda_content
@@ -482,9 +487,12 @@ def train_and_evaluate(config):
     g_x, f_y, back_x, back_y = translations
     ablation = {}
     for variant in config.ablation:
+        variant_config = ablation_config(config, variant)
+        if variant_config.lambda_content and content_model is None:
+            content_model = trained_content_classifier()
         keras.utils.set_random_seed(config.seed)
         _, ablation[variant], _ = train_cycle_gan(
-            ablation_config(config, variant), data, classifiers, None, content_model
+            variant_config, data, classifiers, None, content_model
         )
         for key in ABLATION_METRICS:
             metrics[f"ablation_{variant}_{key}"] = ablation[variant][key]
