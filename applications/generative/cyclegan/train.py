@@ -153,13 +153,19 @@ def train_classifier(images, labels, num_classes, config, name):
         pooling="flatten",
         name=name,
     )
+    return _fitted(classifier, to_uint8(images), labels, config)
+
+
+def _fitted(classifier, images, labels, config):
+    """`classifier` trained as every classifier of this demo is: Adam 2e-3,
+    batches of 64, `config.classifier_epochs` epochs."""
     classifier.compile(
         optimizer=keras.optimizers.Adam(2e-3),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
     classifier.fit(
-        to_uint8(images),
+        images,
         labels,
         batch_size=64,
         epochs=config.classifier_epochs,
@@ -184,20 +190,12 @@ def content_classifier(data, config):
     outputs = keras.layers.Dense(10, activation="softmax", name="digit")(
         keras.layers.Flatten()(features)
     )
-    model = keras.Model(inputs, outputs, name="content_classifier")
-    model.compile(
-        optimizer=keras.optimizers.Adam(2e-3),
-        loss="sparse_categorical_crossentropy",
-    )
-    model.fit(
+    return _fitted(
+        keras.Model(inputs, outputs, name="content_classifier"),
         np.concatenate([data["x_train"], data["y_train"]]),
         np.concatenate([data["x_train_labels"], data["y_train_labels"]]),
-        batch_size=64,
-        epochs=config.classifier_epochs,
-        shuffle=True,
-        verbose=0,
+        config,
     )
-    return model
 
 
 def build_cycle_gan(config, content_model=None):
