@@ -122,7 +122,6 @@ TABLE = {
         for p, title in (
             ("digits_style", "upsampled 8x8 digits + MNIST 5k digits"),
             ("fashion_rotation", "Fashion-MNIST + rotation prediction"),
-            ("fashion_coarse", "Fashion-MNIST + clothing/footwear/bag labels"),
             ("fashion_mnist", "Fashion-MNIST + MNIST digits (negative example)"),
         )
     ),
