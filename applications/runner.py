@@ -217,6 +217,10 @@ def write_report(name, record, output_dir, references=None):
     if references:
         lines += ["", "## Published references", "", "| model | figure |", "|---|---|"]
         lines += [f"| {k} | {_format(v)} |" for k, v in references.items()]
+    # The demo's own Markdown tables (e.g. transfer_table.md), whole.
+    for table in sorted(output_dir.glob("*.md")):
+        if table.name != "report.md":
+            lines += ["", f"## {table.stem}", "", table.read_text().rstrip("\n")]
     images = sorted(output_dir.glob("*.png"))
     if images:
         lines += ["", "## Figures", ""]

@@ -39,10 +39,36 @@ def evaluator(x, y):
     return evaluate
 
 
-def train_probe(model, backbone, x, y, seed, config):
+class AccuracyAtSteps(keras.callbacks.Callback):
+    """Records `evaluate(model)` after each of `steps` gradient steps, in
+    `accuracies` (`{step: accuracy}`): the learning curve of one network.
+
+    Steps are counted over every `fit` call it is passed to, each one epoch
+    long: before a later phase set `offset` to the steps taken before it.
+    """
+
+    def __init__(self, steps, evaluate):
+        super().__init__()
+        self.steps = frozenset(steps)
+        self.evaluate = evaluate
+        self.offset = 0
+        self.accuracies = {}
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = self.offset + batch + 1
+        if step in self.steps:
+            self.accuracies[step] = self.evaluate(self.model)
+
+
+def _callbacks(at_steps):
+    return [] if at_steps is None else [at_steps]
+
+
+def train_probe(model, backbone, x, y, seed, config, at_steps=None):
     """`model`'s head trained on the frozen `backbone`: a linear probe of
     `config.head_steps` steps on `(x, y)` repeated, its learning rate decayed
-    from `config.head_learning_rate` to zero."""
+    from `config.head_learning_rate` to zero. `at_steps`: an optional
+    `AccuracyAtSteps` of this training."""
     linear_probe(
         model,
         backbone,
@@ -51,15 +77,20 @@ def train_probe(model, backbone, x, y, seed, config):
         learning_rate=cosine(config.head_learning_rate, config.head_steps),
         batch_size=config.batch_size,
         verbose=config.verbose,
+        callbacks=_callbacks(at_steps),
     )
 
 
-def probe_then_fine_tune(model, backbone, x, y, seed, config, evaluate, **options):
+def probe_then_fine_tune(
+    model, backbone, x, y, seed, config, evaluate, at_steps=None, **options
+):
     """The linear probe (`train_probe`), then, when `config.fine_tune_steps`,
     the top of `backbone` fine-tuned with the head for that many steps, its
     learning rate decayed from `config.fine_tune_learning_rate` to zero.
 
     Args:
+        at_steps: an optional `AccuracyAtSteps`, recording both phases (steps
+            counted from the probe's first).
         options: more `kerastoolkit.transfer.fine_tune` arguments
             (`unfreeze_blocks`, `keep_batchnorm_frozen`).
 
@@ -67,9 +98,11 @@ def probe_then_fine_tune(model, backbone, x, y, seed, config, evaluate, **option
         `(probe accuracy, fine-tuned accuracy)`, both from `evaluate(model)`
         (the same value twice without fine-tuning).
     """
-    train_probe(model, backbone, x, y, seed, config)
+    train_probe(model, backbone, x, y, seed, config, at_steps)
     probe = evaluate(model)
     if config.fine_tune_steps:
+        if at_steps is not None:
+            at_steps.offset = config.head_steps
         fine_tune(
             model,
             backbone,
@@ -81,15 +114,17 @@ def probe_then_fine_tune(model, backbone, x, y, seed, config, evaluate, **option
             ),
             batch_size=config.batch_size,
             verbose=config.verbose,
+            callbacks=_callbacks(at_steps),
             **options,
         )
     return probe, evaluate(model)
 
 
-def train_from_scratch(model, x, y, seed, config, evaluate):
+def train_from_scratch(model, x, y, seed, config, evaluate, at_steps=None):
     """`model` trained whole from its initial weights for as many steps as
     the probe and fine-tuning take together (Adam, cosine decay from
-    `config.scratch_learning_rate`); returns `evaluate(model)`."""
+    `config.scratch_learning_rate`); returns `evaluate(model)`. `at_steps`:
+    an optional `AccuracyAtSteps` of this training."""
     steps = config.head_steps + config.fine_tune_steps
     model.compile(
         optimizer=keras.optimizers.Adam(cosine(config.scratch_learning_rate, steps)),
@@ -101,6 +136,7 @@ def train_from_scratch(model, x, y, seed, config, evaluate):
         batch_size=config.batch_size,
         epochs=1,
         verbose=config.verbose,
+        callbacks=_callbacks(at_steps),
     )
     return evaluate(model)
 
@@ -260,3 +296,98 @@ def budget_metrics(prefix, summary, methods, baseline="scratch"):
                 metrics[f"{prefix}_{method}_gain_low_{n}"] = gain["low"]
                 metrics[f"{prefix}_{method}_gain_high_{n}"] = gain["high"]
     return metrics
+
+
+def curve_gains(curves, budgets, method="finetuned", baseline="scratch"):
+    """Paired gains along training: per budget and step, the paired
+    difference `method - baseline` of the accuracies recorded after that
+    many steps.
+
+    Args:
+        curves: `{method: {budget: {step: [accuracy per seed]}}}`.
+        budgets: the label budgets, in order.
+
+    Returns:
+        `{budget: [(step, paired_difference(...)), ...]}`, steps ascending.
+    """
+    return {
+        n: [
+            (step, paired_difference(values, curves[baseline][n][step]))
+            for step, values in sorted(curves[method][n].items())
+        ]
+        for n in budgets
+    }
+
+
+def curve_metrics(prefix, gains, method="finetuned"):
+    """Flat metrics of `curve_gains`: `prefix_method_gain_n_at_s_steps`, with
+    `_low` and `_high` versions (left out with one seed)."""
+    metrics = {}
+    for n, points in gains.items():
+        for step, gain in points:
+            name = f"{prefix}_{method}_gain_{n}_at_{step}_steps"
+            metrics[name] = gain["mean"]
+            if gain["low"] is not None:
+                metrics[f"{name}_low"] = gain["low"]
+                metrics[f"{name}_high"] = gain["high"]
+    return metrics
+
+
+def plot_curve_gains(sections, seeds, path, ylabel):
+    """The paired gain against gradient steps, one panel per section and one
+    line per label budget, with 95% intervals and the zero line."""
+    fig, axes = plt.subplots(
+        1, len(sections), figsize=(4.8 * len(sections), 3.8), squeeze=False
+    )
+    for axis, (title, gains) in zip(axes[0], sections.items(), strict=True):
+        for n, points in gains.items():
+            steps = [step for step, _ in points]
+            means = np.array([gain["mean"] for _, gain in points])
+            low = np.array([gain["low"] or gain["mean"] for _, gain in points])
+            high = np.array([gain["high"] or gain["mean"] for _, gain in points])
+            axis.errorbar(
+                steps,
+                means,
+                yerr=[means - low, high - means],
+                marker="o",
+                capsize=3,
+                label=f"{n} labels per class",
+            )
+        axis.axhline(0.0, color="black", linewidth=0.8)
+        axis.set_xscale("log")
+        axis.set_xticks(steps, [str(step) for step in steps])
+        axis.minorticks_off()
+        axis.set_xlabel("gradient steps on task B")
+        axis.set_ylabel(ylabel)
+        axis.set_title(title, fontsize=9)
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=7)
+    fig.suptitle(f"mean and 95% interval over {len(seeds)} seed(s)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_curve_table(sections, caption, path):
+    """`curve_gains` as Markdown: one table per section, a row per step and
+    a column per label budget, each cell the paired gain [95% interval].
+
+    Returns:
+        The lines written.
+    """
+    lines = [caption]
+    for title, gains in sections.items():
+        budgets = list(gains)
+        steps = [step for step, _ in gains[budgets[0]]]
+        lines += [
+            "",
+            f"### {title}",
+            "",
+            "| steps | " + " | ".join(f"{n} labels per class" for n in budgets) + " |",
+            "|---" * (1 + len(budgets)) + "|",
+        ]
+        for i, step in enumerate(steps):
+            cells = "".join(f"| {gains[n][i][1]['verdict']} " for n in budgets)
+            lines.append(f"| {step} {cells}|")
+    Path(path).write_text("\n".join(lines) + "\n")
+    return lines

@@ -1,15 +1,21 @@
 """The label-budget comparison shared by the transfer and semi-supervised
 demos: intervals, paired gains, the table's verdicts, the plot, the metrics."""
 
+import keras
 import numpy as np
 import pytest
 
 from applications.vision.budget_comparison import (
+    AccuracyAtSteps,
     budget_metrics,
+    curve_gains,
+    curve_metrics,
     plot_budgets,
+    plot_curve_gains,
     record_results,
     repeated,
     summarise,
+    write_curve_table,
     write_table,
 )
 
@@ -81,3 +87,49 @@ def test_results_are_recorded_per_method_and_budget_with_their_context(capsys):
         "accuracy",
     ]
     assert [r["seed"] for r in runs] == [3, 3, 4, 4]
+
+
+def test_accuracy_at_steps_records_the_curve_over_phases():
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("int32")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, "softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    seen = []
+
+    def evaluate(model):
+        seen.append(model.optimizer.iterations.numpy())
+        return float(model.evaluate(x, y, verbose=0)[1])
+
+    at_steps = AccuracyAtSteps((2, 4, 6), evaluate)
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0, callbacks=[at_steps])
+    at_steps.offset = 4  # a second phase, numbered on
+    model.fit(x[:32], y[:32], batch_size=16, epochs=1, verbose=0, callbacks=[at_steps])
+    assert sorted(at_steps.accuracies) == [2, 4, 6]
+    # Each point is taken right after its step: the optimizer's own count.
+    assert seen == [2, 4, 6]
+    assert at_steps.accuracies[6] == evaluate(model)
+
+
+def test_curve_gains_table_metrics_and_plot(tmp_path):
+    curves = {
+        "finetuned": {1: {25: [0.6, 0.7, 0.65], 100: [0.8, 0.82, 0.81]}},
+        "scratch": {1: {25: [0.2, 0.25, 0.3], 100: [0.8, 0.83, 0.80]}},
+    }
+    gains = curve_gains(curves, (1,))
+    (early, gain_25), (late, gain_100) = gains[1]
+    assert (early, late) == (25, 100)
+    assert gain_25["mean"] == pytest.approx(0.4)
+    assert gain_25["significant"] and not gain_100["significant"]
+    metrics = curve_metrics("p", gains)
+    assert metrics["p_finetuned_gain_1_at_25_steps"] == pytest.approx(0.4)
+    low, high = (
+        metrics[f"p_finetuned_gain_1_at_100_steps_{k}"] for k in ("low", "high")
+    )
+    assert low < 0 < high
+    lines = write_curve_table({"digits": gains}, "caption", tmp_path / "c.md")
+    assert lines[4] == "| steps | 1 labels per class |"
+    assert lines[6].startswith("| 25 | +0.400 [")
+    assert lines[7].endswith("no significant difference |")
+    plot_curve_gains({"digits": gains}, (0, 1, 2), tmp_path / "c.png", "gain")
+    assert (tmp_path / "c.png").stat().st_size > 1000

@@ -79,6 +79,12 @@ CASES = [
     ("transfer", {"pairings": ("mnist",)}, "`pairings[0]` must be one of"),
     ("transfer", {"evaluate_on": "train"}, "`evaluate_on` must be one of 'test'"),
     ("transfer", {"labels_per_class": (10, 460)}, "`labels_per_class[1]` must be"),
+    (
+        "transfer",
+        {"curve_steps": (25, 500)},
+        "`curve_steps[1]` must be an integer from 1 to ",
+    ),
+    ("transfer", {"curve_steps": ()}, "`curve_steps` must hold at least 1"),
     ("semi_supervised", {"representations": ("pca",)}, "`representations[0]` must"),
     ("semi_supervised", {"labels_per_class": (6000,)}, "`labels_per_class[0]` must"),
     ("semi_supervised", {"filters": (8,) * 5}, "`filters` must hold 1 to 4"),

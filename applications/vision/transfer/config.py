@@ -51,6 +51,10 @@ class Config:
     head_steps: int = 200
     # Gradient steps fine-tuning the top blocks with the head (phase 2).
     fine_tune_steps: int = 300
+    # Gradient steps after which the fine-tuned and the scratch networks are
+    # also evaluated (besides their end), for the curve of the gain against
+    # training length; the first is the learning guard's.
+    curve_steps: tuple[int, ...] = (25, 50, 100, 200, 300)
     # Top blocks of the backbone unfrozen for fine-tuning.
     unfreeze_blocks: int = 3
     # Whether the unfrozen blocks' BatchNormalization layers train too (Keras's
@@ -94,6 +98,7 @@ class Config:
             fine_tune_steps=60,
             unfreeze_blocks=2,
             fine_tune_learning_rate=1e-3,
+            curve_steps=(25, 50, 100),
         )
 
     def __post_init__(self):
@@ -123,6 +128,16 @@ class Config:
         one_of("evaluate_on", self.evaluate_on, EVALUATE_ON)
         positive_int("head_steps", self.head_steps)
         non_negative_int("fine_tune_steps", self.fine_tune_steps)
+        # Before the last step (head_steps + fine_tune_steps), which is the
+        # runs' end; at least one (the guard's).
+        sequence_of(
+            "curve_steps",
+            self.curve_steps,
+            lambda name, value: int_in_range(
+                name, value, 1, self.head_steps + self.fine_tune_steps - 1
+            ),
+            unique=True,
+        )
         int_in_range("unfreeze_blocks", self.unfreeze_blocks, 0, len(filters))
         boolean("fine_tune_batchnorm", self.fine_tune_batchnorm)
         check_learning_rate("head_learning_rate", self.head_learning_rate)
