@@ -85,6 +85,7 @@ CASES = [
         "`curve_steps[1]` must be an integer from 1 to ",
     ),
     ("transfer", {"curve_steps": ()}, "`curve_steps` must hold at least 1"),
+    ("transfer", {"curve_size": -1}, "`curve_size` must be"),
     ("semi_supervised", {"representations": ("pca",)}, "`representations[0]` must"),
     ("semi_supervised", {"labels_per_class": (6000,)}, "`labels_per_class[0]` must"),
     ("semi_supervised", {"filters": (8,) * 5}, "`filters` must hold 1 to 4"),

@@ -77,8 +77,11 @@ def test_quick_run_records_the_gain_along_training(quick_run):
     final = {(r["method"], r["seed"]): r["accuracy"] for r in runs}
     for point in curves:
         if point["step"] == 120:
-            # The curve's last point is the run's end, as the table has it.
-            assert point["accuracy"] == final[(point["method"], point["seed"])]
+            # The curve's last point is the run's end, as the table has it
+            # (the quick run's 1,000 test images are all of the subset).
+            assert point["accuracy"] == pytest.approx(
+                final[(point["method"], point["seed"])], abs=1e-6
+            )
 
     def mean_at(method, step):
         return np.mean(
@@ -95,7 +98,7 @@ def test_quick_run_records_the_gain_along_training(quick_run):
         assert metrics[name] == pytest.approx(gain, abs=1e-9)
         assert metrics[f"{name}_low"] <= metrics[name] <= metrics[f"{name}_high"]
     assert metrics["digits_style_finetuned_gain_5_at_120_steps"] == pytest.approx(
-        metrics["digits_style_finetuned_gain_5"], abs=1e-9
+        metrics["digits_style_finetuned_gain_5"], abs=1e-6
     )
     for method in ("finetuned", "scratch"):
         assert metrics[f"low_budget_{method}_early_accuracy"] == pytest.approx(

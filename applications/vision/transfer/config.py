@@ -55,6 +55,9 @@ class Config:
     # also evaluated (besides their end), for the curve of the gain against
     # training length; the first is the learning guard's.
     curve_steps: tuple[int, ...] = (25, 50, 100, 200, 300)
+    # Evaluation images the curve's points (its end included) are measured
+    # on: a fixed random subset (0 = all).
+    curve_size: int = 1000
     # Top blocks of the backbone unfrozen for fine-tuning.
     unfreeze_blocks: int = 3
     # Whether the unfrozen blocks' BatchNormalization layers train too (Keras's
@@ -128,6 +131,7 @@ class Config:
         one_of("evaluate_on", self.evaluate_on, EVALUATE_ON)
         positive_int("head_steps", self.head_steps)
         non_negative_int("fine_tune_steps", self.fine_tune_steps)
+        non_negative_int("curve_size", self.curve_size)
         # Before the last step (head_steps + fine_tune_steps), which is the
         # runs' end; at least one (the guard's).
         sequence_of(
