@@ -395,7 +395,8 @@ def train_dqn(
         (wall time of the loop, summed over resumes), `interrupted`,
         `selection` (rows of step and mean greedy return of the selection
         episodes, empty without `selection_interval`) and `selected_step`
-        (the step whose weights the agent ends with; None without selection).
+        (the step whose weights the agent ends with: the last one without
+        selection or when interrupted).
 
     Raises:
         CorruptCheckpointError: the checkpoint in `checkpoint_dir` cannot be
@@ -586,8 +587,10 @@ def train_dqn(
     run.seconds = time.perf_counter() - started
     if checkpoint is not None:
         save()
+    selected_step = run.step
     if not interrupted and run.best_weights is not None:
         agent.set_q_weights(run.best_weights)
+        selected_step = run.best_step
     if writer is not None:
         writer.flush()
         writer.close()
@@ -603,7 +606,7 @@ def train_dqn(
         "seconds": run.seconds,
         "interrupted": interrupted,
         "selection": np.array(run.selection, np.float64).reshape(-1, 2),
-        "selected_step": run.best_step,
+        "selected_step": selected_step,
     }
 
 

@@ -93,6 +93,7 @@ def test_interrupt_and_resume_continue_exactly(reference_run, tmp_path):
         **SHORT,
     )
     assert first["interrupted"] and first["steps"] == 437
+    assert first["selected_step"] == 437  # an interrupted run keeps its last weights
     # Mid-episode, mid-buffer, between training phases, with a checkpoint
     # written atomically (no temporary file left behind).
     state = read_checkpoint(tmp_path / CHECKPOINT_NAME)
@@ -133,7 +134,7 @@ def test_selection_ends_with_the_best_scoring_weights(tmp_path):
         "learning_rate": 5e-3,
     }
     last = train_dqn(seed=3, selection_interval=0, **settings)
-    assert last["selected_step"] is None and last["selection"].shape == (0, 2)
+    assert last["selected_step"] == 2000 and last["selection"].shape == (0, 2)
     chosen = {"selection_interval": 400, "selection_episodes": 2}
     result = train_dqn(seed=3, **settings, **chosen)
     # Selection plays episodes of its own: training is unchanged.

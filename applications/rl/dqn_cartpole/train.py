@@ -198,7 +198,7 @@ def train_and_evaluate(config):
                 "train_seconds": result["seconds"],
                 # The step whose weights were kept (`selection_interval`), or
                 # the last step.
-                "selected_step": result["selected_step"] or result["steps"],
+                "selected_step": result["selected_step"],
                 "env_steps": result["steps"],
                 "random_mean": float(random_returns.mean()),
             }
