@@ -298,6 +298,10 @@ def budget_metrics(prefix, summary, methods, baseline="scratch"):
     return metrics
 
 
+def _per_class(n):
+    return f"{n} label{'' if n == 1 else 's'} per class"
+
+
 def curve_gains(curves, budgets, method="finetuned", baseline="scratch"):
     """Paired gains along training: per budget and step, the paired
     difference `method - baseline` of the accuracies recorded after that
@@ -351,7 +355,7 @@ def plot_curve_gains(sections, seeds, path, ylabel):
                 yerr=[means - low, high - means],
                 marker="o",
                 capsize=3,
-                label=f"{n} labels per class",
+                label=_per_class(n),
             )
         axis.axhline(0.0, color="black", linewidth=0.8)
         axis.set_xscale("log")
@@ -383,7 +387,7 @@ def write_curve_table(sections, caption, path):
             "",
             f"### {title}",
             "",
-            "| steps | " + " | ".join(f"{n} labels per class" for n in budgets) + " |",
+            "| steps | " + " | ".join(_per_class(n) for n in budgets) + " |",
             "|---" * (1 + len(budgets)) + "|",
         ]
         for i, step in enumerate(steps):

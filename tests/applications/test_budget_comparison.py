@@ -128,7 +128,7 @@ def test_curve_gains_table_metrics_and_plot(tmp_path):
     )
     assert low < 0 < high
     lines = write_curve_table({"digits": gains}, "caption", tmp_path / "c.md")
-    assert lines[4] == "| steps | 1 labels per class |"
+    assert lines[4] == "| steps | 1 label per class |"
     assert lines[6].startswith("| 25 | +0.400 [")
     assert lines[7].endswith("no significant difference |")
     plot_curve_gains({"digits": gains}, (0, 1, 2), tmp_path / "c.png", "gain")
