@@ -242,29 +242,29 @@ def write_table(sections, labels, seeds, evaluate_on, path, baseline="scratch"):
     return lines
 
 
-def plot_budgets(sections, labels, seeds, path, ylabel="accuracy"):
-    """Accuracy against labels per class, one panel per section, every
-    method with its 95% interval."""
+def _errorbar(axis, xs, intervals, label):
+    """One line of `(mean, low, high)` points with their 95% intervals (no
+    bar where `low` is None: one seed)."""
+    means = np.array([mean for mean, _, _ in intervals])
+    low = np.array([mean if lo is None else lo for mean, lo, _ in intervals])
+    high = np.array([mean if hi is None else hi for mean, _, hi in intervals])
+    axis.errorbar(
+        xs, means, yerr=[means - low, high - means], marker="o", capsize=3, label=label
+    )
+
+
+def _panels(sections, seeds, path, xlabel, ylabel, draw):
+    """One panel per section on a log x axis; `draw(axis, section)` draws a
+    panel's lines and returns its x ticks."""
     fig, axes = plt.subplots(
         1, len(sections), figsize=(4.8 * len(sections), 3.8), squeeze=False
     )
-    for axis, (title, summary) in zip(axes[0], sections.items(), strict=True):
-        budgets = [row["labels_per_class"] for row in summary]
-        for method, label in labels.items():
-            means = np.array([row[method][0] for row in summary])
-            low = np.array([row[method][1] or row[method][0] for row in summary])
-            high = np.array([row[method][2] or row[method][0] for row in summary])
-            axis.errorbar(
-                budgets,
-                means,
-                yerr=[means - low, high - means],
-                marker="o",
-                capsize=3,
-                label=label,
-            )
+    for axis, (title, section) in zip(axes[0], sections.items(), strict=True):
+        ticks = draw(axis, section)
         axis.set_xscale("log")
-        axis.set_xticks(budgets, [str(b) for b in budgets])
-        axis.set_xlabel("labelled images per class")
+        axis.set_xticks(ticks, [str(tick) for tick in ticks])
+        axis.minorticks_off()
+        axis.set_xlabel(xlabel)
         axis.set_ylabel(ylabel)
         axis.set_title(title, fontsize=9)
         axis.grid(alpha=0.3)
@@ -273,6 +273,19 @@ def plot_budgets(sections, labels, seeds, path, ylabel="accuracy"):
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def plot_budgets(sections, labels, seeds, path, ylabel="accuracy"):
+    """Accuracy against labels per class, one panel per section, every
+    method with its 95% interval."""
+
+    def draw(axis, summary):
+        budgets = [row["labels_per_class"] for row in summary]
+        for method, label in labels.items():
+            _errorbar(axis, budgets, [row[method] for row in summary], label)
+        return budgets
+
+    _panels(sections, seeds, path, "labelled images per class", ylabel, draw)
 
 
 def budget_metrics(prefix, summary, methods, baseline="scratch"):
@@ -340,36 +353,16 @@ def curve_metrics(prefix, gains, method="finetuned"):
 def plot_curve_gains(sections, seeds, path, ylabel):
     """The paired gain against gradient steps, one panel per section and one
     line per label budget, with 95% intervals and the zero line."""
-    fig, axes = plt.subplots(
-        1, len(sections), figsize=(4.8 * len(sections), 3.8), squeeze=False
-    )
-    for axis, (title, gains) in zip(axes[0], sections.items(), strict=True):
+
+    def draw(axis, gains):
         for n, points in gains.items():
             steps = [step for step, _ in points]
-            means = np.array([gain["mean"] for _, gain in points])
-            low = np.array([gain["low"] or gain["mean"] for _, gain in points])
-            high = np.array([gain["high"] or gain["mean"] for _, gain in points])
-            axis.errorbar(
-                steps,
-                means,
-                yerr=[means - low, high - means],
-                marker="o",
-                capsize=3,
-                label=_per_class(n),
-            )
+            intervals = [(g["mean"], g["low"], g["high"]) for _, g in points]
+            _errorbar(axis, steps, intervals, _per_class(n))
         axis.axhline(0.0, color="black", linewidth=0.8)
-        axis.set_xscale("log")
-        axis.set_xticks(steps, [str(step) for step in steps])
-        axis.minorticks_off()
-        axis.set_xlabel("gradient steps on task B")
-        axis.set_ylabel(ylabel)
-        axis.set_title(title, fontsize=9)
-        axis.grid(alpha=0.3)
-        axis.legend(fontsize=7)
-    fig.suptitle(f"mean and 95% interval over {len(seeds)} seed(s)", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+        return steps
+
+    _panels(sections, seeds, path, "gradient steps on task B", ylabel, draw)
 
 
 def write_curve_table(sections, caption, path):
