@@ -125,3 +125,15 @@ def check_plain_cnn_filters(filters, name="filters"):
             f"28x28 image), got {filters!r}."
         )
     return filters
+
+
+def check_curve_steps(curve_steps, last_step, name="curve_steps"):
+    """The steps after which learning curves are measured: at least one,
+    each from 1 to `last_step - 1` (the networks' last step is measured
+    anyway), no repeats."""
+    return sequence_of(
+        name,
+        curve_steps,
+        lambda field, value: int_in_range(field, value, 1, last_step - 1),
+        unique=True,
+    )

@@ -60,6 +60,65 @@ class AccuracyAtSteps(keras.callbacks.Callback):
             self.accuracies[step] = self.evaluate(self.model)
 
 
+class Curves:
+    """Learning curves of several methods over label budgets and seeds: each
+    network's accuracy after each of `steps` (its last step included),
+    measured by `AccuracyAtSteps` on a fixed random subset of the evaluation
+    images (evaluating every network several more times on a whole test set
+    would cost a large part of its training).
+
+    Args:
+        methods: the methods compared (e.g. `("finetuned", "scratch")`).
+        budgets: the label budgets.
+        steps: the steps measured, ascending, the networks' last included.
+        x, y: the evaluation images and labels.
+        size: the subset's size (0 = all of them).
+        seed: the subset's seed.
+        accuracy: `accuracy(model, x, y)`, the default a compiled
+            classifier's `evaluate` (see `evaluator`).
+    """
+
+    def __init__(self, methods, budgets, steps, x, y, size, seed, accuracy=None):
+        self.methods, self.budgets, self.steps = tuple(methods), budgets, tuple(steps)
+        index = np.random.default_rng(seed).permutation(len(x))[: size or len(x)]
+        x, y = x[index], y[index]
+        self.evaluate = (
+            evaluator(x, y) if accuracy is None else lambda m: accuracy(m, x, y)
+        )
+        self.values = {
+            m: {n: {s: [] for s in self.steps} for n in budgets} for m in methods
+        }
+
+    def recorders(self):
+        """`{method: AccuracyAtSteps}` for one (budget, seed)'s networks."""
+        return {m: AccuracyAtSteps(self.steps, self.evaluate) for m in self.methods}
+
+    def add(self, recorders, labels_per_class, seed, runs, **context):
+        """Keeps the recorders' points, and adds one row per point to `runs`."""
+        for method, recorder in recorders.items():
+            for step in self.steps:
+                value = recorder.accuracies[step]
+                self.values[method][labels_per_class][step].append(value)
+                runs.append(
+                    {
+                        **context,
+                        "labels_per_class": labels_per_class,
+                        "seed": seed,
+                        "method": method,
+                        "step": step,
+                        "accuracy": value,
+                    }
+                )
+
+    def mean(self, method, labels_per_class, step):
+        """The mean over seeds of one point."""
+        return float(np.mean(self.values[method][labels_per_class][step]))
+
+    def gains(self, method, baseline):
+        """`curve_gains` of `method` over `baseline`."""
+        return curve_gains(self.values, self.budgets, method, baseline)
+
+
 def _callbacks(at_steps):
     return [] if at_steps is None else [at_steps]
 
@@ -350,7 +409,7 @@ def curve_metrics(prefix, gains, method="finetuned"):
     return metrics
 
 
-def plot_curve_gains(sections, seeds, path, ylabel):
+def plot_curve_gains(sections, seeds, path, ylabel, xlabel="gradient steps"):
     """The paired gain against gradient steps, one panel per section and one
     line per label budget, with 95% intervals and the zero line."""
 
@@ -362,7 +421,7 @@ def plot_curve_gains(sections, seeds, path, ylabel):
         axis.axhline(0.0, color="black", linewidth=0.8)
         return steps
 
-    _panels(sections, seeds, path, "gradient steps on task B", ylabel, draw)
+    _panels(sections, seeds, path, xlabel, ylabel, draw)
 
 
 def write_curve_table(sections, caption, path):

@@ -74,6 +74,12 @@ CASES = [
     ("multitask", {"labels_per_class": (5, 75)}, "`labels_per_class[1]` must be"),
     ("multitask", {"seeds": (0, 0)}, "`seeds` must not repeat an entry"),
     ("multitask", {"pairings": ("jigsaw",)}, "`pairings[0]` must be one of"),
+    (
+        "multitask",
+        {"curve_steps": (150,)},
+        "`curve_steps[0]` must be an integer from 1 to 149",
+    ),
+    ("multitask", {"curve_size": 0.5}, "`curve_size` must be"),
     ("multitask", {"auxiliary_size": 70000}, "`auxiliary_size` must be 0 (all)"),
     ("transfer", {"unfreeze_blocks": 4}, "`unfreeze_blocks` must be an integer"),
     ("transfer", {"pairings": ("mnist",)}, "`pairings[0]` must be one of"),

@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pytest
 
+from applications.vision.multitask.config import Config
 from applications.vision.multitask.train import (
     COARSE,
     GUARDS,
@@ -18,7 +19,7 @@ from applications.vision.multitask.train import (
 )
 from kerastoolkit.datasets import fashion_mnist
 from kerastoolkit.testing import serving_process
-from tests.applications.run_checks import failed_guard_run
+from tests.applications.run_checks import check_gain_curve, failed_guard_run
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +65,14 @@ def test_quick_run_writes_the_table_plot_and_runs(quick_run):
     assert {r["method"] for r in runs} == {"joint", "alone"}
 
 
+def test_quick_run_records_the_gain_along_training(quick_run):
+    root, record = quick_run
+    steps = (*Config.quick().curve_steps, Config.quick().steps)
+    check_gain_curve(
+        root / "run", record["metrics"], "digits_style", ("joint", "alone"), 5, steps, 3
+    )
+
+
 def test_saved_model_has_one_output_per_task(quick_run):
     _, record = quick_run
     images = np.random.default_rng(0).integers(0, 256, (3, 28, 28), dtype=np.uint8)
@@ -79,7 +88,7 @@ def test_guard_fails_when_nothing_learns(tmp_path):
     failed_guard_run(
         "multitask",
         tmp_path,
-        {"learning_rate": 0.0, "seeds": (0,), "steps": 4},
+        {"learning_rate": 0.0, "seeds": (0,), "steps": 4, "curve_steps": (2,)},
         match="low_budget_joint_accuracy",
     )
 

@@ -5,6 +5,7 @@ trained on the few-label task alone."""
 import dataclasses
 
 from applications.config_checks import (
+    check_curve_steps,
     check_learning_rate,
     check_plain_cnn_filters,
     check_run_fields,
@@ -76,6 +77,13 @@ class Config:
     # main-task images, the same ones for the joint and single-task networks,
     # so both get the same passes over the main task's labels.
     steps: int = 600
+    # Steps after which the joint and single-task networks are also
+    # evaluated on the main task (besides their end), for the curve of the
+    # gain against training length.
+    curve_steps: tuple[int, ...] = (25, 50, 100, 200, 400)
+    # Main-task evaluation images the curve's points (its end included) are
+    # measured on: a fixed random subset (0 = all).
+    curve_size: int = 1000
     # Labelled main-task images per step.
     batch_size: int = 32
     # Auxiliary-task images added to each step of a joint network.
@@ -112,6 +120,7 @@ class Config:
             test_size=2000,
             filters=(16, 32),
             steps=150,
+            curve_steps=(25, 50, 100),
         )
 
     def __post_init__(self):
@@ -149,6 +158,8 @@ class Config:
         check_plain_cnn_filters(self.filters)
         positive_int("convs_per_block", self.convs_per_block)
         positive_int("steps", self.steps)
+        check_curve_steps(self.curve_steps, self.steps)
+        non_negative_int("curve_size", self.curve_size)
         positive_int("batch_size", self.batch_size)
         positive_int("auxiliary_batch_size", self.auxiliary_batch_size)
         number_in_range("auxiliary_loss_weight", self.auxiliary_loss_weight, 0)

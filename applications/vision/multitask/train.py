@@ -29,11 +29,15 @@ import numpy as np
 
 from applications.learning_guards import Guard
 from applications.vision.budget_comparison import (
+    Curves,
     budget_metrics,
+    curve_metrics,
     plot_budgets,
+    plot_curve_gains,
     record_results,
     repeated,
     summarise,
+    write_curve_table,
     write_table,
 )
 from applications.vision.label_budget import (
@@ -235,10 +239,11 @@ def build_model(tasks, config):
     return model
 
 
-def train(tasks, main, auxiliary, seed, config):
+def train(tasks, main, auxiliary, seed, config, recorder=None):
     """The single-task network (`tasks` the main task alone) or the joint one
     (main and auxiliary), trained for `config.steps` steps on the same
-    main-task batches `main`."""
+    main-task batches `main`; `recorder`, an optional `AccuracyAtSteps`,
+    records its learning curve."""
     keras.utils.set_random_seed(seed)
     model = build_model(tasks, config)
     if len(tasks) > 1:
@@ -249,7 +254,13 @@ def train(tasks, main, auxiliary, seed, config):
     else:
         x, y, batch_size = main[0], {tasks[0]: main[1]}, config.batch_size
     model.fit(
-        x, y, batch_size=batch_size, epochs=1, shuffle=False, verbose=config.verbose
+        x,
+        y,
+        batch_size=batch_size,
+        epochs=1,
+        shuffle=False,
+        verbose=config.verbose,
+        callbacks=[] if recorder is None else [recorder],
     )
     return model
 
@@ -274,17 +285,29 @@ def train_and_evaluate(config):
         own test set at the smallest budget; `low_budget_joint_accuracy` (the
         first pairing at the smallest budget, the guard's metric) and
         `low_budget_alone_accuracy`; `chance_accuracy` of the first main
-        task (the guard's baseline); the SavedModel path.
+        task (the guard's baseline); the learning curve's paired gains
+        `p_joint_gain_n_at_s_steps` (with `_low`, `_high`) after each of
+        `curve_steps` and the last step; the SavedModel path.
     """
     output_dir = Path(config.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     smallest = min(config.labels_per_class)
     metrics, sections, runs, exported, example = {}, {}, [], None, None
+    gains, curve_runs = {}, []
     for pairing in config.pairings:
         tasks = TASKS[pairing]
         main_data, auxiliary = load_tasks(pairing, config)
         x_pool, y_pool = main_data["pool"]
         accuracies = {m: {n: [] for n in config.labels_per_class} for m in METHODS}
+        curves = Curves(
+            METHODS,
+            config.labels_per_class,
+            (*sorted(config.curve_steps), config.steps),
+            *main_data["test"],
+            config.curve_size,
+            0,  # the subset's seed: the same images for every run
+            accuracy=lambda model, x, y, task=tasks[0]: accuracy(model, task, (x, y)),
+        )
         auxiliary_accuracies = []
         for n in config.labels_per_class:
             for seed in config.seeds:
@@ -296,8 +319,12 @@ def train_and_evaluate(config):
                     config.batch_size,
                     seed,
                 )
-                joint = train(tasks, main, auxiliary, seed, config)
-                alone = train(tasks[:1], main, auxiliary, seed, config)
+                recorders = curves.recorders()
+                joint = train(tasks, main, auxiliary, seed, config, recorders["joint"])
+                alone = train(
+                    tasks[:1], main, auxiliary, seed, config, recorders["alone"]
+                )
+                curves.add(recorders, n, seed, curve_runs, pairing=pairing)
                 results = {
                     "joint": accuracy(joint, tasks[0], main_data["test"]),
                     "alone": accuracy(alone, tasks[0], main_data["test"]),
@@ -313,6 +340,8 @@ def train_and_evaluate(config):
         sections[TITLES[pairing]] = summary
         metrics.update(budget_metrics(pairing, summary, METHODS, baseline="alone"))
         metrics[f"{pairing}_auxiliary_accuracy"] = float(np.mean(auxiliary_accuracies))
+        gains[pairing] = curves.gains("joint", "alone")
+        metrics.update(curve_metrics(pairing, gains[pairing], method="joint"))
 
     write_table(
         sections,
@@ -324,6 +353,23 @@ def train_and_evaluate(config):
     )
     plot_budgets(sections, LABELS, config.seeds, output_dir / "multitask_accuracy.png")
     (output_dir / "runs.json").write_text(json.dumps(runs, indent=2) + "\n")
+    curve_sections = {TITLES[p]: gain for p, gain in gains.items()}
+    write_curve_table(
+        curve_sections,
+        f"Paired gain joint - alone on the main task after each number of "
+        f"gradient steps of the same runs (the last row: their end), on a fixed "
+        f"random subset of {config.curve_size or 'all'} of its test images (the "
+        f"other table uses all of them), mean over {len(config.seeds)} seed(s) "
+        f"[95% interval].",
+        output_dir / "gain_vs_steps.md",
+    )
+    plot_curve_gains(
+        curve_sections,
+        config.seeds,
+        output_dir / "gain_vs_steps.png",
+        "joint - alone (main-task accuracy)",
+    )
+    (output_dir / "curves.json").write_text(json.dumps(curve_runs, indent=2) + "\n")
     first = config.pairings[0]
     for method in METHODS:
         metrics[f"low_budget_{method}_accuracy"] = metrics[

@@ -4,6 +4,7 @@ task B from 1-50 labels per class, fine-tuned versus from scratch."""
 import dataclasses
 
 from applications.config_checks import (
+    check_curve_steps,
     check_learning_rate,
     check_plain_cnn_filters,
     check_run_fields,
@@ -132,16 +133,7 @@ class Config:
         positive_int("head_steps", self.head_steps)
         non_negative_int("fine_tune_steps", self.fine_tune_steps)
         non_negative_int("curve_size", self.curve_size)
-        # Before the last step (head_steps + fine_tune_steps), which is the
-        # runs' end; at least one (the guard's).
-        sequence_of(
-            "curve_steps",
-            self.curve_steps,
-            lambda name, value: int_in_range(
-                name, value, 1, self.head_steps + self.fine_tune_steps - 1
-            ),
-            unique=True,
-        )
+        check_curve_steps(self.curve_steps, self.head_steps + self.fine_tune_steps)
         int_in_range("unfreeze_blocks", self.unfreeze_blocks, 0, len(filters))
         boolean("fine_tune_batchnorm", self.fine_tune_batchnorm)
         check_learning_rate("head_learning_rate", self.head_learning_rate)

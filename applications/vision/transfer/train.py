@@ -11,15 +11,13 @@ import math
 from pathlib import Path
 
 import keras
-import numpy as np
 
 from applications.learning_guards import Guard
 from applications.plots import plot_learning_curves
 from applications.vision.budget_comparison import (
-    AccuracyAtSteps,
+    Curves,
     budget_metrics,
     cosine,
-    curve_gains,
     curve_metrics,
     evaluator,
     plot_budgets,
@@ -207,25 +205,21 @@ def train_and_evaluate(config):
         names = data["target_names"]
 
         evaluate = evaluator(x_eval, y_eval)
-        # The curve's points (its end included) on a fixed random subset:
-        # evaluating every network five more times on all of Fashion-MNIST's
-        # 5,000 task-B test images would cost about half of its training.
-        subset = np.random.default_rng(config.seed).permutation(len(x_eval))
-        subset = subset[: config.curve_size or len(x_eval)]
-        curve_evaluate = evaluator(x_eval[subset], y_eval[subset])
         accuracies = {m: {n: [] for n in config.labels_per_class} for m in METHODS}
-        curves = {
-            m: {n: {s: [] for s in curve_steps} for n in config.labels_per_class}
-            for m in CURVE_METHODS
-        }
+        curves = Curves(
+            CURVE_METHODS,
+            config.labels_per_class,
+            curve_steps,
+            x_eval,
+            y_eval,
+            config.curve_size,
+            config.seed,
+        )
         for n in config.labels_per_class:
             for seed in config.seeds:
                 chosen = sample_per_class(y_pool, n, seed)
                 x, y = x_pool[chosen], y_pool[chosen]
-                at_steps = {
-                    m: AccuracyAtSteps(curve_steps, curve_evaluate)
-                    for m in CURVE_METHODS
-                }
+                recorders = curves.recorders()
                 probe, finetuned, model = transfer_runs(
                     pretrained,
                     x,
@@ -234,7 +228,7 @@ def train_and_evaluate(config):
                     seed,
                     config,
                     evaluate,
-                    at_steps["finetuned"],
+                    recorders["finetuned"],
                 )
                 scratch = scratch_run(
                     pretrained,
@@ -244,22 +238,9 @@ def train_and_evaluate(config):
                     seed,
                     config,
                     evaluate,
-                    at_steps["scratch"],
+                    recorders["scratch"],
                 )
-                for method in CURVE_METHODS:
-                    points = at_steps[method].accuracies
-                    for step in curve_steps:
-                        curves[method][n][step].append(points[step])
-                        curve_runs.append(
-                            {
-                                "pairing": pairing,
-                                "labels_per_class": n,
-                                "seed": seed,
-                                "method": method,
-                                "step": step,
-                                "accuracy": points[step],
-                            }
-                        )
+                curves.add(recorders, n, seed, curve_runs, pairing=pairing)
                 record_results(
                     dict(zip(METHODS, (finetuned, probe, scratch), strict=True)),
                     accuracies,
@@ -272,13 +253,13 @@ def train_and_evaluate(config):
                     exported, example = model, x_eval[:4]
         summaries[pairing] = summarise(accuracies, config.labels_per_class)
         metrics.update(_pairing_metrics(pairing, summaries[pairing], pretrain_accuracy))
-        gains[pairing] = curve_gains(curves, config.labels_per_class)
+        gains[pairing] = curves.gains("finetuned", "scratch")
         metrics.update(curve_metrics(pairing, gains[pairing]))
         if pairing == config.pairings[0]:
-            smallest, early = min(config.labels_per_class), curve_steps[0]
+            smallest = min(config.labels_per_class)
             for method in CURVE_METHODS:
-                metrics[f"low_budget_{method}_early_accuracy"] = float(
-                    np.mean(curves[method][smallest][early])
+                metrics[f"low_budget_{method}_early_accuracy"] = curves.mean(
+                    method, smallest, curve_steps[0]
                 )
 
     first, smallest = config.pairings[0], min(config.labels_per_class)
@@ -312,6 +293,7 @@ def train_and_evaluate(config):
         config.seeds,
         output_dir / "gain_vs_steps.png",
         "fine-tuned - from scratch (accuracy)",
+        "gradient steps on task B",
     )
     (output_dir / "curves.json").write_text(json.dumps(curve_runs, indent=2) + "\n")
     plot_learning_curves(histories, output_dir / "pretraining_curves.png")
