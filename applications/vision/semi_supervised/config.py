@@ -43,8 +43,12 @@ class Config:
     filters: tuple[int, ...] = (32, 64)
     # Pretraining epochs of the autoencoder and the VAE.
     pretrain_epochs: int = 5
-    # Pretraining epochs of SimCLR.
-    simclr_epochs: int = 10
+    # Pretraining epochs of SimCLR. Chosen on the validation split (SimCLR
+    # alone, 10 labels per class, seeds 0-4): with 50 epochs fine-tuning gained
+    # +0.023 [+0.010, +0.035] over scratch (0.727 vs 0.704; 11 min in all),
+    # where the recorded full run with 10 (the former default) gained +0.006
+    # [-0.005, +0.018] on the test split.
+    simclr_epochs: int = 50
     # SimCLR's batch size (each image gives two views: 2x this many).
     simclr_batch_size: int = 256
     # SimCLR's NT-Xent temperature.
