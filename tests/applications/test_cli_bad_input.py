@@ -185,6 +185,13 @@ def _environment(**changes):
     return env
 
 
+def _interruptible():
+    # A process started in the background by a shell without job control
+    # (`make test &`) inherits SIGINT ignored, and Python then installs no
+    # KeyboardInterrupt handler: Ctrl-C is what this restores for the child.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(*arguments, env=None):
     return subprocess.Popen(
         [sys.executable, "-m", "applications", *map(str, arguments)],
@@ -193,6 +200,7 @@ def _start(*arguments, env=None):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_interruptible,
     )
 
 
