@@ -5,6 +5,7 @@ scratch, for a fixed number of steps), means with 95% intervals, paired
 differences, a Markdown table, a plot and flat metrics. Shared by the
 transfer, semi-supervised and multitask demos."""
 
+import json
 from pathlib import Path
 
 import keras
@@ -43,21 +44,21 @@ class AccuracyAtSteps(keras.callbacks.Callback):
     """Records `evaluate(model)` after each of `steps` gradient steps, in
     `accuracies` (`{step: accuracy}`): the learning curve of one network.
 
-    Steps are counted over every `fit` call it is passed to, each one epoch
-    long: before a later phase set `offset` to the steps taken before it.
+    Steps are counted over every `fit` call it is passed to: pass it to each
+    phase of one network's training (e.g. a linear probe, then fine-tuning).
     """
 
     def __init__(self, steps, evaluate):
         super().__init__()
         self.steps = frozenset(steps)
         self.evaluate = evaluate
-        self.offset = 0
+        self.taken = 0
         self.accuracies = {}
 
     def on_train_batch_end(self, batch, logs=None):
-        step = self.offset + batch + 1
-        if step in self.steps:
-            self.accuracies[step] = self.evaluate(self.model)
+        self.taken += 1
+        if self.taken in self.steps:
+            self.accuracies[self.taken] = self.evaluate(self.model)
 
 
 class Curves:
@@ -70,7 +71,8 @@ class Curves:
     Args:
         methods: the methods compared (e.g. `("finetuned", "scratch")`).
         budgets: the label budgets.
-        steps: the steps measured, ascending, the networks' last included.
+        steps: the steps measured before the end of training.
+        last_step: the networks' last step, measured too.
         x, y: the evaluation images and labels.
         size: the subset's size (0 = all of them).
         seed: the subset's seed.
@@ -78,8 +80,11 @@ class Curves:
             classifier's `evaluate` (see `evaluator`).
     """
 
-    def __init__(self, methods, budgets, steps, x, y, size, seed, accuracy=None):
-        self.methods, self.budgets, self.steps = tuple(methods), budgets, tuple(steps)
+    def __init__(
+        self, methods, budgets, steps, last_step, x, y, size, seed, accuracy=None
+    ):
+        self.methods, self.budgets = tuple(methods), budgets
+        self.steps = (*sorted(steps), last_step)
         index = np.random.default_rng(seed).permutation(len(x))[: size or len(x)]
         x, y = x[index], y[index]
         self.evaluate = (
@@ -100,14 +105,7 @@ class Curves:
                 value = recorder.accuracies[step]
                 self.values[method][labels_per_class][step].append(value)
                 runs.append(
-                    {
-                        **context,
-                        "labels_per_class": labels_per_class,
-                        "seed": seed,
-                        "method": method,
-                        "step": step,
-                        "accuracy": value,
-                    }
+                    _row(context, labels_per_class, seed, method, value, step=step)
                 )
 
     def mean(self, method, labels_per_class, step):
@@ -160,8 +158,6 @@ def probe_then_fine_tune(
     train_probe(model, backbone, x, y, seed, config, at_steps)
     probe = evaluate(model)
     if config.fine_tune_steps:
-        if at_steps is not None:
-            at_steps.offset = config.head_steps
         fine_tune(
             model,
             backbone,
@@ -214,15 +210,20 @@ def record_results(results, accuracies, runs, labels_per_class, seed, **context)
     )
     for method, value in results.items():
         accuracies[method][labels_per_class].append(value)
-        runs.append(
-            {
-                **context,
-                "labels_per_class": labels_per_class,
-                "seed": seed,
-                "method": method,
-                "accuracy": value,
-            }
-        )
+        runs.append(_row(context, labels_per_class, seed, method, value))
+
+
+def _row(context, labels_per_class, seed, method, accuracy, **where):
+    """One row of `runs.json` or `curves.json`: the context (e.g. the
+    pairing) first, `where` (e.g. the step) before the accuracy."""
+    return {
+        **context,
+        "labels_per_class": labels_per_class,
+        "seed": seed,
+        "method": method,
+        **where,
+        "accuracy": accuracy,
+    }
 
 
 def summarise(accuracies, budgets, baseline="scratch"):
@@ -447,3 +448,22 @@ def write_curve_table(sections, caption, path):
             lines.append(f"| {step} {cells}|")
     Path(path).write_text("\n".join(lines) + "\n")
     return lines
+
+
+def write_curves(sections, runs, seeds, output_dir, caption, ylabel, xlabel):
+    """A demo's learning-curve outputs in `output_dir`: `gain_vs_steps.md`
+    (`caption`, then `write_curve_table`), `gain_vs_steps.png`
+    (`plot_curve_gains`) and every point in `curves.json` (`runs`, rows from
+    `Curves.add`).
+
+    Args:
+        sections: `{title: curve_gains(...)}`, one per pairing.
+        runs: the rows of every point.
+        seeds: the seeds run.
+        output_dir: the run's directory.
+        caption, ylabel, xlabel: the table's caption and the plot's axes.
+    """
+    output_dir = Path(output_dir)
+    write_curve_table(sections, caption, output_dir / "gain_vs_steps.md")
+    plot_curve_gains(sections, seeds, output_dir / "gain_vs_steps.png", ylabel, xlabel)
+    (output_dir / "curves.json").write_text(json.dumps(runs, indent=2) + "\n")

@@ -1,6 +1,8 @@
 """The label-budget comparison shared by the transfer and semi-supervised
 demos: intervals, paired gains, the table's verdicts, the plot, the metrics."""
 
+import json
+
 import keras
 import numpy as np
 import pytest
@@ -16,6 +18,7 @@ from applications.vision.budget_comparison import (
     repeated,
     summarise,
     write_curve_table,
+    write_curves,
     write_table,
 )
 
@@ -103,7 +106,7 @@ def test_accuracy_at_steps_records_the_curve_over_phases():
 
     at_steps = AccuracyAtSteps((2, 4, 6), evaluate)
     model.fit(x, y, batch_size=16, epochs=1, verbose=0, callbacks=[at_steps])
-    at_steps.offset = 4  # a second phase, numbered on
+    # A second phase of the same network: its steps are numbered on.
     model.fit(x[:32], y[:32], batch_size=16, epochs=1, verbose=0, callbacks=[at_steps])
     assert sorted(at_steps.accuracies) == [2, 4, 6]
     # Each point is taken right after its step: the optimizer's own count.
@@ -133,3 +136,9 @@ def test_curve_gains_table_metrics_and_plot(tmp_path):
     assert lines[7].endswith("no significant difference |")
     plot_curve_gains({"digits": gains}, (0, 1, 2), tmp_path / "c.png", "gain")
     assert (tmp_path / "c.png").stat().st_size > 1000
+    points = [{"seed": 0, "step": 25, "accuracy": 0.6}]
+    write_curves({"digits": gains}, points, (0, 1, 2), tmp_path, "cap", "y", "x")
+    table = (tmp_path / "gain_vs_steps.md").read_text().splitlines()
+    assert table[0] == "cap" and table[1:] == lines[1:]
+    assert json.loads((tmp_path / "curves.json").read_text()) == points
+    assert (tmp_path / "gain_vs_steps.png").stat().st_size > 1000

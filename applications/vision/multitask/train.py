@@ -33,11 +33,10 @@ from applications.vision.budget_comparison import (
     budget_metrics,
     curve_metrics,
     plot_budgets,
-    plot_curve_gains,
     record_results,
     repeated,
     summarise,
-    write_curve_table,
+    write_curves,
     write_table,
 )
 from applications.vision.label_budget import (
@@ -302,7 +301,8 @@ def train_and_evaluate(config):
         curves = Curves(
             METHODS,
             config.labels_per_class,
-            (*sorted(config.curve_steps), config.steps),
+            config.curve_steps,
+            config.steps,
             *main_data["test"],
             config.curve_size,
             0,  # the subset's seed: the same images for every run
@@ -353,23 +353,19 @@ def train_and_evaluate(config):
     )
     plot_budgets(sections, LABELS, config.seeds, output_dir / "multitask_accuracy.png")
     (output_dir / "runs.json").write_text(json.dumps(runs, indent=2) + "\n")
-    curve_sections = {TITLES[p]: gain for p, gain in gains.items()}
-    write_curve_table(
-        curve_sections,
+    write_curves(
+        {TITLES[p]: gain for p, gain in gains.items()},
+        curve_runs,
+        config.seeds,
+        output_dir,
         f"Paired gain joint - alone on the main task after each number of "
         f"gradient steps of the same runs (the last row: their end), on a fixed "
         f"random subset of {config.curve_size or 'all'} of its test images (the "
         f"other table uses all of them), mean over {len(config.seeds)} seed(s) "
         f"[95% interval].",
-        output_dir / "gain_vs_steps.md",
-    )
-    plot_curve_gains(
-        curve_sections,
-        config.seeds,
-        output_dir / "gain_vs_steps.png",
         "joint - alone (main-task accuracy)",
+        "gradient steps",
     )
-    (output_dir / "curves.json").write_text(json.dumps(curve_runs, indent=2) + "\n")
     first = config.pairings[0]
     for method in METHODS:
         metrics[f"low_budget_{method}_accuracy"] = metrics[

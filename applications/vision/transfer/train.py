@@ -21,12 +21,11 @@ from applications.vision.budget_comparison import (
     curve_metrics,
     evaluator,
     plot_budgets,
-    plot_curve_gains,
     probe_then_fine_tune,
     record_results,
     summarise,
     train_from_scratch,
-    write_curve_table,
+    write_curves,
     write_table,
 )
 from applications.vision.label_budget import sample_per_class
@@ -187,8 +186,6 @@ def train_and_evaluate(config):
     output_dir.mkdir(parents=True, exist_ok=True)
     metrics, summaries, runs, histories = {}, {}, [], {}
     exported, example = None, None
-    total_steps = config.head_steps + config.fine_tune_steps
-    curve_steps = (*sorted(config.curve_steps), total_steps)
     gains, curve_runs = {}, []
     for pairing in config.pairings:
         data = load_pairing(
@@ -209,7 +206,8 @@ def train_and_evaluate(config):
         curves = Curves(
             CURVE_METHODS,
             config.labels_per_class,
-            curve_steps,
+            config.curve_steps,
+            config.head_steps + config.fine_tune_steps,
             x_eval,
             y_eval,
             config.curve_size,
@@ -259,7 +257,7 @@ def train_and_evaluate(config):
             smallest = min(config.labels_per_class)
             for method in CURVE_METHODS:
                 metrics[f"low_budget_{method}_early_accuracy"] = curves.mean(
-                    method, smallest, curve_steps[0]
+                    method, smallest, curves.steps[0]
                 )
 
     first, smallest = config.pairings[0], min(config.labels_per_class)
@@ -278,24 +276,19 @@ def train_and_evaluate(config):
         output_dir / "transfer_table.md",
     )
     plot_budgets(sections, LABELS, config.seeds, output_dir / "transfer_vs_scratch.png")
-    curve_sections = {TITLES[p]: gain for p, gain in gains.items()}
-    write_curve_table(
-        curve_sections,
+    write_curves(
+        {TITLES[p]: gain for p, gain in gains.items()},
+        curve_runs,
+        config.seeds,
+        output_dir,
         f"Paired gain fine-tuned - from scratch after each number of gradient "
         f"steps of the same runs (the last row: their end), on a fixed random "
         f"subset of {config.curve_size or 'all'} images of each task B "
         f"{config.evaluate_on} set (the other tables use all of it), mean over "
         f"{len(config.seeds)} seed(s) [95% interval].",
-        output_dir / "gain_vs_steps.md",
-    )
-    plot_curve_gains(
-        curve_sections,
-        config.seeds,
-        output_dir / "gain_vs_steps.png",
         "fine-tuned - from scratch (accuracy)",
         "gradient steps on task B",
     )
-    (output_dir / "curves.json").write_text(json.dumps(curve_runs, indent=2) + "\n")
     plot_learning_curves(histories, output_dir / "pretraining_curves.png")
     (output_dir / "runs.json").write_text(json.dumps(runs, indent=2) + "\n")
     saved_model = export_saved_model(
