@@ -2,10 +2,12 @@
 
 A demo is a package `applications/<area>/<name>/` with `config.py` (a
 dataclass `Config` with a `quick()` preset, each field documented by the
-comment above it), `train.py` (`train_and_evaluate(config) -> dict`, and the
-module attributes `HEADLINE`, the metric the suite's index shows, and
-`PUBLISHED`, a dict of published reference figures, possibly empty) and
-`__main__.py`. NAME is unique across areas.
+comment above it, and optionally a classmethod `defaults_for(overrides)`
+when the defaults depend on an option, e.g. the environment), `train.py`
+(`train_and_evaluate(config) -> dict`, and the module attributes
+`HEADLINE`, the metric the suite's index shows, and `PUBLISHED`, a dict of
+published reference figures, possibly empty) and `__main__.py`.
+NAME is unique across areas.
 
 The command line is `applications.cli`; this module is what it and the suite
 (`applications.suite`) call.
@@ -152,7 +154,8 @@ def _type_problem(value, annotation):
 
 
 def make_config(name, quick=False, overrides=None):
-    """Builds and validates the demo's config: defaults or `quick()`, then
+    """Builds and validates the demo's config: defaults (the config's
+    `defaults_for(overrides)` where it has one) or `quick()`, then
     `overrides`.
 
     Every field is checked against its type (floats finite), then the config's
@@ -167,7 +170,13 @@ def make_config(name, quick=False, overrides=None):
     if unknown:
         raise ConfigError(f"{name}: unknown config fields {sorted(unknown)}.")
     try:
-        config = config_cls.quick() if quick else config_cls()
+        defaults_for = getattr(config_cls, "defaults_for", None)
+        if quick:
+            config = config_cls.quick()
+        elif defaults_for is not None:
+            config = defaults_for(overrides)
+        else:
+            config = config_cls()
         config = dataclasses.replace(config, **overrides)
         check_field_types(config)
         validate = getattr(config, "validate", None)

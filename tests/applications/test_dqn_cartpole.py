@@ -8,13 +8,13 @@ import keras
 import numpy as np
 import pytest
 
-from applications.rl.dqn_cartpole import config as config_module
 from applications.rl.dqn_cartpole.config import ZOO_SETTINGS, Config
 from applications.rl.dqn_cartpole.train import (
     RandomPolicy,
     smoothed_curve,
     train_and_evaluate,
 )
+from applications.runner import ConfigError, make_config
 from kerastoolkit.rl.training_loop import dqn_settings
 from kerastoolkit.testing import serving_process
 from tests.applications.run_checks import failed_guard_run, finished_run
@@ -169,10 +169,7 @@ ZOO_DQN_YML = {
 
 
 @pytest.mark.parametrize("env_id", sorted(ZOO_DQN_YML))
-def test_presets_are_the_zoos_published_settings(env_id, monkeypatch):
-    # The preset's values are under test, not the simulator: LunarLander needs
-    # Box2D (gymnasium[box2d]), which this project does not install.
-    monkeypatch.setattr(config_module, "check_env_id", lambda env_id: env_id)
+def test_presets_are_the_zoos_published_settings(env_id):
     zoo = dict(ZOO_DQN_YML[env_id])
     config = Config.for_env(env_id)
     assert config.total_steps == int(zoo.pop("n_timesteps"))
@@ -192,6 +189,22 @@ def test_presets_are_the_zoos_published_settings(env_id, monkeypatch):
         1.0,
     )
     assert (config.n_step, config.dueling, config.prioritized) == (1, False, False)
+
+
+def test_the_command_line_starts_another_environment_from_its_zoo_settings():
+    # `--env_id Acrobot-v1` alone once ran CartPole's recipe (50k steps, a
+    # solved return of 475 that Acrobot's returns, at most 0, never reach).
+    acrobot = make_config("dqn_cartpole", overrides={"env_id": "Acrobot-v1"})
+    assert acrobot == Config.for_env("Acrobot-v1")
+    assert (acrobot.total_steps, acrobot.solved_return) == (100_000, -100.0)
+    # Options given beside it still win; CartPole keeps this demo's recipe.
+    short = make_config(
+        "dqn_cartpole", overrides={"env_id": "MountainCar-v0", "total_steps": 7}
+    )
+    assert short.total_steps == 7 and short.gamma == 0.98
+    assert make_config("dqn_cartpole", overrides={"env_id": "CartPole-v1"}) == Config()
+    with pytest.raises(ConfigError, match="`env_id` must be one of"):
+        make_config("dqn_cartpole", overrides={"env_id": "Pendulum-v1"})
 
 
 def test_config_defaults_are_the_librarys_dqn_defaults():

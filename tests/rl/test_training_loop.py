@@ -256,7 +256,8 @@ def test_check_env_id_names_a_missing_simulator(monkeypatch):
 
 
 def test_check_env_id_accepts_classic_control_and_atari():
-    for env_id in ("CartPole-v1", "Acrobot-v1", "ALE/Pong-v5"):
+    # LunarLander-v3's Box2D comes with the project's rl extra.
+    for env_id in ("CartPole-v1", "Acrobot-v1", "LunarLander-v3", "ALE/Pong-v5"):
         assert check_env_id(env_id) == env_id
 
 

@@ -68,7 +68,7 @@ ZOO_SETTINGS = {
         "hidden_units": (256, 256),
         "solved_return": -110.0,
     },
-    # LunarLander-v3 needs gymnasium[box2d].
+    # LunarLander-v3 (Box2D, installed with the project's rl extra).
     "LunarLander-v3": {**_ACROBOT, "solved_return": 200.0},
     # Atari (ALE/Pong-v5, ALE/Breakout-v5): the zoo's "atari" entry except
     # the buffer, 100,000 transitions where the zoo keeps 10,000 (with SB3's
@@ -100,10 +100,10 @@ ZOO_SETTINGS = {
 @dataclasses.dataclass
 class Config:
     # Gymnasium id: "CartPole-v1", "Acrobot-v1", "MountainCar-v0",
-    # "LunarLander-v3" (needs gymnasium[box2d]), or an Atari
-    # game "ALE/Pong-v5" / "ALE/Breakout-v5" (Nature CNN on 4 stacked 84x84
-    # frames, clipped rewards). `Config.for_env(env_id)` gives each one's zoo
-    # settings.
+    # "LunarLander-v3", or an Atari game "ALE/Pong-v5" / "ALE/Breakout-v5"
+    # (Nature CNN on 4 stacked 84x84 frames, clipped rewards). On the command
+    # line another environment starts from its zoo settings
+    # (`Config.for_env(env_id)`), its other options on top.
     env_id: str = DEFAULTS["env_id"]
     # Training seeds, one independent run each (each offset by `seed`).
     seeds: tuple[int, ...] = (0, 1, 2)
@@ -201,13 +201,21 @@ class Config:
         )
 
     @classmethod
+    def defaults_for(cls, overrides):
+        """The defaults of a run with these command-line `overrides`: this
+        recipe on CartPole-v1, another environment's zoo settings
+        (`for_env`) when `env_id` names one."""
+        env_id = overrides.get("env_id", DEFAULTS["env_id"])
+        return cls() if env_id == DEFAULTS["env_id"] else cls.for_env(env_id)
+
+    @classmethod
     def for_env(cls, env_id):
         """The zoo settings of `env_id` (any "ALE/..." id takes the Atari ones)."""
         key = "atari" if env_id.startswith("ALE/") else env_id
         if key not in ZOO_SETTINGS:
+            named = sorted(set(ZOO_SETTINGS) - {"atari"})
             raise ValueError(
-                f"`env_id` must be one of {sorted(ZOO_SETTINGS)} or an ALE id, got "
-                f"{env_id!r}."
+                f"`env_id` must be one of {named} or an ALE id, got {env_id!r}."
             )
         return cls(env_id=env_id, **ZOO_SETTINGS[key])
 
