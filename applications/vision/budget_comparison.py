@@ -425,9 +425,10 @@ def plot_curve_gains(sections, seeds, path, ylabel, xlabel="gradient steps"):
     _panels(sections, seeds, path, xlabel, ylabel, draw)
 
 
-def write_curve_table(sections, caption, path):
-    """`curve_gains` as Markdown: one table per section, a row per step and
-    a column per label budget, each cell the paired gain [95% interval].
+def write_curve_table(sections, caption, path, first_column="steps"):
+    """`curve_gains` as Markdown: one table per section, a row per step (or
+    whatever the x axis counts: `first_column`) and a column per label
+    budget, each cell the paired gain [95% interval].
 
     Returns:
         The lines written.
@@ -440,7 +441,7 @@ def write_curve_table(sections, caption, path):
             "",
             f"### {title}",
             "",
-            "| steps | " + " | ".join(_per_class(n) for n in budgets) + " |",
+            f"| {first_column} | " + " | ".join(_per_class(n) for n in budgets) + " |",
             "|---" * (1 + len(budgets)) + "|",
         ]
         for i, step in enumerate(steps):

@@ -95,6 +95,16 @@ CASES = [
     ("semi_supervised", {"representations": ("pca",)}, "`representations[0]` must"),
     ("semi_supervised", {"labels_per_class": (6000,)}, "`labels_per_class[0]` must"),
     ("semi_supervised", {"filters": (8,) * 5}, "`filters` must hold 1 to 4"),
+    (
+        "semi_supervised",
+        {"representations": ("ppca",), "simclr_snapshots": (2,)},
+        "`simclr_snapshots` needs 'simclr'",
+    ),
+    (
+        "semi_supervised",
+        {"representations": ("simclr",), "simclr_snapshots": (3,)},
+        "`simclr_snapshots[0]` must",
+    ),
     ("fashion_vae", {"validation_split": 0.0}, "`validation_split` must be a"),
     ("fashion_vae", {"latent_dim": 784}, "`latent_dim` must be an integer from 1"),
     ("fashion_vae", {"architecture": "rnn"}, "`architecture` must be one of"),

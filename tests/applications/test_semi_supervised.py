@@ -10,7 +10,12 @@ import numpy as np
 import pytest
 
 from applications.vision.semi_supervised.config import Config
-from applications.vision.semi_supervised.train import GUARDS, load_data, pretrain
+from applications.vision.semi_supervised.train import (
+    GUARDS,
+    load_data,
+    pretrain,
+    train_and_evaluate,
+)
 from kerastoolkit.datasets import fashion_mnist
 from kerastoolkit.models import ProbabilisticPCA
 from kerastoolkit.testing import serving_process
@@ -108,7 +113,8 @@ def test_splits_are_disjoint_and_sized(tiny_data):
 @pytest.mark.parametrize("representation", ["ppca", "autoencoder", "vae", "simclr"])
 def test_each_representation_gives_an_encoder_of_images(tiny_data, representation):
     images = tiny_data["unlabelled"]
-    encoder, history = pretrain(representation, images, TINY)
+    encoder, history, snapshots = pretrain(representation, images, TINY)
+    assert snapshots == {}
     features = np.asarray(encoder(images[:5]))
     width = 2 * TINY.latent_dim if representation == "vae" else TINY.latent_dim
     assert features.shape == (5, width) and np.isfinite(features).all()
@@ -123,3 +129,43 @@ def test_each_representation_gives_an_encoder_of_images(tiny_data, representatio
         # Pretraining lowers its own objective from the first epoch's value.
         assert np.isfinite(history["loss"]).all()
         assert history["loss"][-1] < history["loss"][0]
+
+
+def test_simclr_snapshots_give_the_gain_against_pretraining_epochs(tiny_data, tmp_path):
+    config = dataclasses.replace(
+        TINY, representations=("simclr",), simclr_epochs=3, simclr_snapshots=(1, 2)
+    )
+    encoder, history, snapshots = pretrain("simclr", tiny_data["unlabelled"], config)
+    assert sorted(snapshots) == [1, 2] and len(history["loss"]) == 3
+    # Copies taken along the way: training went on without them.
+    final = encoder.get_weights()
+    for snapshot in snapshots.values():
+        assert snapshot is not encoder
+        assert any(
+            not np.array_equal(a, b)
+            for a, b in zip(snapshot.get_weights(), final, strict=True)
+        )
+    run = dataclasses.replace(
+        config,
+        simclr_epochs=2,
+        simclr_snapshots=(1,),
+        labels_per_class=(2,),
+        seeds=(0, 1),
+        head_steps=2,
+        fine_tune_steps=2,
+        output_dir=str(tmp_path / "run"),
+        export_dir=str(tmp_path / "export"),
+    )
+    metrics = train_and_evaluate(run)
+    for kind in ("finetuned", "probe"):
+        for method in ("simclr", "simclr_at_1"):
+            assert f"fashion_{method}_{kind}_gain_low_2" in metrics
+    table = (tmp_path / "run" / "gain_vs_pretraining.md").read_text().splitlines()
+    assert "| pretraining epochs | 2 labels per class |" in table
+    assert "### SimCLR, fine-tuned" in table and "### SimCLR, linear probe" in table
+    rows = [line.split(" |")[0] for line in table if line.startswith("| 1 ")]
+    assert len(rows) == 2  # epoch 1 in both tables, epoch 2 below it
+    assert sum(line.startswith("| 2 ") for line in table) == 2
+    assert (tmp_path / "run" / "gain_vs_pretraining.png").stat().st_size > 1000
+    labels = (tmp_path / "run" / "semi_supervised_table.md").read_text()
+    assert "SimCLR after 1 of 2 epochs, fine-tuned" in labels

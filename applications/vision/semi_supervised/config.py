@@ -5,6 +5,7 @@ class, linear probe and fine-tuned, versus the same network from scratch."""
 import dataclasses
 
 from applications.config_checks import (
+    check_curve_steps,
     check_learning_rate,
     check_run_fields,
     check_subset_size,
@@ -49,6 +50,11 @@ class Config:
     # where the recorded full run with 10 (the former default) gained +0.006
     # [-0.005, +0.018] on the test split.
     simclr_epochs: int = 50
+    # SimCLR epochs after which its encoder is kept too, each probed and
+    # fine-tuned like the final one (as `simclr_at_E`): the gain against the
+    # pretraining length, from checkpoints of the one run (their learning rate
+    # not yet decayed to zero). Empty: none.
+    simclr_snapshots: tuple[int, ...] = ()
     # SimCLR's batch size (each image gives two views: 2x this many).
     simclr_batch_size: int = 256
     # SimCLR's NT-Xent temperature.
@@ -140,6 +146,15 @@ class Config:
             )
         positive_int("pretrain_epochs", self.pretrain_epochs)
         positive_int("simclr_epochs", self.simclr_epochs)
+        if self.simclr_snapshots:
+            if "simclr" not in self.representations:
+                raise ValueError(
+                    "`simclr_snapshots` needs 'simclr' among `representations`, "
+                    f"got {self.representations!r}."
+                )
+            check_curve_steps(
+                self.simclr_snapshots, self.simclr_epochs, "simclr_snapshots"
+            )
         int_in_range("simclr_batch_size", self.simclr_batch_size, 2, None)
         positive_number("temperature", self.temperature)
         pool = 6000 - VALIDATION_PER_CLASS

@@ -20,11 +20,13 @@ from applications.vision.budget_comparison import (
     cosine,
     evaluator,
     plot_budgets,
+    plot_curve_gains,
     probe_then_fine_tune,
     record_results,
     summarise,
     train_from_scratch,
     train_probe,
+    write_curve_table,
     write_table,
 )
 from applications.vision.label_budget import sample_per_class, split_per_class
@@ -121,14 +123,32 @@ def _ppca_encoder(images, config):
     return keras.Model(inputs, outputs, name="ppca_encoder"), None
 
 
-def _fit_history(model, x, y, epochs, batch_size, config):
+class Snapshots(keras.callbacks.Callback):
+    """Keeps a copy of `encoder` after each of `epochs` (1-based):
+    `copies[epoch]`."""
+
+    def __init__(self, encoder, epochs):
+        super().__init__()
+        self.encoder, self.epochs, self.copies = encoder, frozenset(epochs), {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 in self.epochs:
+            self.copies[epoch + 1] = copy(self.encoder)
+
+
+def _fit_history(model, x, y, epochs, batch_size, config, callbacks=()):
     steps = epochs * math.ceil(len(x) / batch_size)
     model.compile(
         optimizer=keras.optimizers.Adam(cosine(config.pretrain_learning_rate, steps)),
         **({"loss": "binary_crossentropy"} if y is not None else {}),
     )
     return model.fit(
-        x, y, batch_size=batch_size, epochs=epochs, verbose=config.verbose
+        x,
+        y,
+        batch_size=batch_size,
+        epochs=epochs,
+        verbose=config.verbose,
+        callbacks=list(callbacks),
     ).history
 
 
@@ -136,12 +156,14 @@ def pretrain(representation, images, config):
     """Learns `representation` from the unlabelled `images`.
 
     Returns:
-        `(encoder, history)`: a `keras.Model` from (28, 28, 1) float images
-        to features, and the `fit` history (None for PPCA).
+        `(encoder, history, snapshots)`: a `keras.Model` from (28, 28, 1)
+        float images to features, the `fit` history (None for PPCA), and
+        SimCLR's `{epoch: encoder}` after `config.simclr_snapshots` (empty
+        for the others).
     """
     keras.utils.set_random_seed(config.seed)
     if representation == "ppca":
-        return _ppca_encoder(images, config)
+        return (*_ppca_encoder(images, config), {})
     if representation == "autoencoder":
         encoder = _encoder(config)
         decoder = conv_decoder(config.latent_dim, IMAGE_SHAPE, config.filters)
@@ -149,7 +171,7 @@ def pretrain(representation, images, config):
         history = _fit_history(
             model, images, images, config.pretrain_epochs, 128, config
         )
-        return encoder, history
+        return encoder, history, {}
     if representation == "vae":
         model = image_vae(
             IMAGE_SHAPE,
@@ -159,7 +181,7 @@ def pretrain(representation, images, config):
             seed=config.seed,
         )
         history = _fit_history(model, images, None, config.pretrain_epochs, 128, config)
-        return model.encoder, history
+        return model.encoder, history, {}
     encoder = _encoder(config)
     head = keras.Sequential(
         [
@@ -181,10 +203,17 @@ def pretrain(representation, images, config):
         name="augmenter",
     )
     model = SimCLR(encoder, head, augmenter, temperature=config.temperature)
+    snapshots = Snapshots(encoder, config.simclr_snapshots)
     history = _fit_history(
-        model, images, None, config.simclr_epochs, config.simclr_batch_size, config
+        model,
+        images,
+        None,
+        config.simclr_epochs,
+        config.simclr_batch_size,
+        config,
+        [snapshots],
     )
-    return encoder, history
+    return encoder, history, snapshots.copies
 
 
 def classifier(encoder):
@@ -256,6 +285,42 @@ def scratch_run(encoder, x, y, seed, config, evaluate):
     return train_from_scratch(classifier(encoder), x, y, seed, config, evaluate)
 
 
+def write_pretraining_curve(summary, config, output_dir):
+    """SimCLR's paired gain over scratch (fine-tuned, and its linear probe)
+    against its pretraining epochs, per label budget: `gain_vs_pretraining.md`
+    and `.png`, from the snapshots and the final encoder."""
+    epochs = (*sorted(config.simclr_snapshots), config.simclr_epochs)
+    methods = {
+        e: "simclr" if e == config.simclr_epochs else f"simclr_at_{e}" for e in epochs
+    }
+    sections = {
+        f"SimCLR, {title}": {
+            row["labels_per_class"]: [
+                (e, row[f"{methods[e]}_{kind}_gain"]) for e in epochs
+            ]
+            for row in summary
+        }
+        for kind, title in (("finetuned", "fine-tuned"), ("probe", "linear probe"))
+    }
+    write_curve_table(
+        sections,
+        f"Paired gain over scratch of SimCLR's encoder after each number of "
+        f"pretraining epochs (checkpoints of one {config.simclr_epochs}-epoch run, "
+        f"its learning rate decaying over all of them), on the "
+        f"{config.evaluate_on} set, mean over {len(config.seeds)} seed(s) "
+        f"[95% interval].",
+        output_dir / "gain_vs_pretraining.md",
+        "pretraining epochs",
+    )
+    plot_curve_gains(
+        sections,
+        config.seeds,
+        output_dir / "gain_vs_pretraining.png",
+        "SimCLR - from scratch (accuracy)",
+        "SimCLR pretraining epochs",
+    )
+
+
 def train_and_evaluate(config):
     """Pretrains every representation, then runs every (labels per class,
     seed) with each: probe, fine-tuned, and scratch once.
@@ -279,18 +344,29 @@ def train_and_evaluate(config):
     x_pool, y_pool = data["pool"]
 
     evaluate = evaluator(x_eval, y_eval)
-    encoders, metrics = {}, {}
+    encoders, metrics, names = {}, {}, {}
     for representation in config.representations:
-        encoder, history = pretrain(representation, data["unlabelled"], config)
+        print(f"[semi_supervised] pretraining: {NAMES[representation]}", flush=True)
+        encoder, history, snapshots = pretrain(
+            representation, data["unlabelled"], config
+        )
         encoders[representation] = standardised(encoder, data["unlabelled"])
+        names[representation] = NAMES[representation]
+        for epoch, snapshot in snapshots.items():
+            encoders[f"{representation}_at_{epoch}"] = standardised(
+                snapshot, data["unlabelled"]
+            )
+            names[f"{representation}_at_{epoch}"] = (
+                f"{NAMES[representation]} after {epoch} of {config.simclr_epochs} "
+                "epochs"
+            )
         if history:
             metrics[f"{representation}_pretrain_loss"] = float(history["loss"][-1])
 
     labels = {}
-    for representation in config.representations:
+    for representation, name in names.items():
         for kind in ("finetuned", "probe"):
-            method = f"{representation}_{kind}"
-            labels[method] = f"{NAMES[representation]}, " + (
+            labels[f"{representation}_{kind}"] = f"{name}, " + (
                 "fine-tuned" if kind == "finetuned" else "linear probe"
             )
     labels["random_probe"] = "untrained encoder, linear probe"
@@ -330,6 +406,8 @@ def train_and_evaluate(config):
     )
     plot_budgets(sections, labels, config.seeds, output_dir / "accuracy_vs_labels.png")
     (output_dir / "runs.json").write_text(json.dumps(runs, indent=2) + "\n")
+    if config.simclr_snapshots:
+        write_pretraining_curve(summary, config, output_dir)
     metrics.update(budget_metrics("fashion", summary, tuple(labels)))
     first, smallest = config.representations[0], min(config.labels_per_class)
     metrics["low_budget_pretrained_accuracy"] = metrics[
