@@ -104,14 +104,15 @@ TABLE = {
         Row(
             "Fashion-MNIST test accuracy at 10 labels per class: SimCLR "
             "fine-tuned / from scratch, and the paired gain [95% interval]; best "
-            "other representation",
+            "other representation; linear probes of SimCLR and PPCA",
             "{m[fashion_simclr_finetuned_accuracy_10]:.3f} / "
             "{m[fashion_scratch_accuracy_10]:.3f}, "
             "{m[fashion_simclr_finetuned_gain_10]:+.3f} "
             "[{m[fashion_simclr_finetuned_gain_low_10]:+.3f}, "
             "{m[fashion_simclr_finetuned_gain_high_10]:+.3f}]; autoencoder "
             "{m[fashion_autoencoder_finetuned_accuracy_10]:.3f}, VAE "
-            "{m[fashion_vae_finetuned_accuracy_10]:.3f}, PPCA probe "
+            "{m[fashion_vae_finetuned_accuracy_10]:.3f}; probes: SimCLR "
+            "{m[fashion_simclr_probe_accuracy_10]:.3f}, PPCA "
             "{m[fashion_ppca_probe_accuracy_10]:.3f} ({m[seeds]} seeds)",
         ),
     ),
