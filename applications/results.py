@@ -119,10 +119,14 @@ TABLE = {
     "multitask": tuple(
         Row(
             f"{title}: main-task test accuracy at 5 labels per class, joint / "
-            "alone, and the paired gain [95% interval]",
+            "alone, and the paired gain [95% interval], at the end of training "
+            "(600 steps); the mean gain after 50 / 100 / 200 steps",
             f"{{m[{p}_joint_accuracy_5]:.3f}} / {{m[{p}_alone_accuracy_5]:.3f}}, "
             f"{{m[{p}_joint_gain_5]:+.3f}} [{{m[{p}_joint_gain_low_5]:+.3f}}, "
-            f"{{m[{p}_joint_gain_high_5]:+.3f}}] ({{m[seeds]}} seeds)",
+            f"{{m[{p}_joint_gain_high_5]:+.3f}}]; "
+            f"{{m[{p}_joint_gain_5_at_50_steps]:+.3f}} / "
+            f"{{m[{p}_joint_gain_5_at_100_steps]:+.3f}} / "
+            f"{{m[{p}_joint_gain_5_at_200_steps]:+.3f}} ({{m[seeds]}} seeds)",
         )
         for p, title in (
             ("digits_style", "upsampled 8x8 digits + MNIST 5k digits"),
