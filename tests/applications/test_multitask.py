@@ -4,17 +4,21 @@ above chance (the guard), with the single-task network and the paired gain
 reported beside it; the table, plot and a SavedModel with one output per task;
 how the joint batches are built; and the guard failing when nothing learns."""
 
+import dataclasses
 import json
 
 import numpy as np
 import pytest
 
-from applications.vision.multitask.config import Config
+from applications.vision.label_budget import DIGITS_TEST_PER_CLASS
+from applications.vision.multitask.config import VALIDATION_PER_CLASS, Config
 from applications.vision.multitask.train import (
     COARSE,
     GUARDS,
     MISSING,
     interleaved,
+    load_digits,
+    load_fashion,
     rotated,
 )
 from kerastoolkit.datasets import fashion_mnist
@@ -128,3 +132,29 @@ def test_coarse_groups_are_clothing_footwear_and_bag():
     ]
     assert [n for n, g in groups.items() if g == 2] == ["Bag"]
     assert sum(g == 0 for g in groups.values()) == 6
+
+
+def test_validation_sets_are_held_out_of_the_pool_and_the_auxiliary_images():
+    config = Config.quick()
+    digits = load_digits()
+    assert (
+        np.bincount(digits["validation"][1]).tolist()
+        == [VALIDATION_PER_CLASS["digits"]] * 10
+    )
+    # Images held out are not in the pool (the 8x8 digits repeat rarely: any
+    # repeat would be a duplicate in the data, not a leak).
+    pool = {image.tobytes() for image in digits["pool"][0]}
+    assert not any(image.tobytes() in pool for image in digits["validation"][0])
+    assert len(digits["pool"][1]) + 10 * (DIGITS_TEST_PER_CLASS + 20) == 1797
+    fashion = load_fashion(config)
+    x_val, y_val = fashion["validation"]
+    assert np.bincount(y_val).tolist() == [VALIDATION_PER_CLASS["fashion"]] * 10
+    assert len(fashion["pool"][1]) == 60000 - 1000
+    held_out = {image.tobytes() for image in x_val}
+    # Neither the labelled pool nor the auxiliary images (rotation, coarse
+    # labels) hold a validation image.
+    for part in ("pool", "auxiliary"):
+        assert not any(image.tobytes() in held_out for image in fashion[part][0])
+    assert len(fashion["auxiliary"][1]) == config.auxiliary_size
+    with pytest.raises(ValueError, match="`evaluate_on` must be one of"):
+        dataclasses.replace(config, evaluate_on="train")

@@ -35,12 +35,19 @@ from kerastoolkit.utils.argument_checks import (
 # the same images. `fashion_mnist`: Fashion-MNIST with MNIST digits, the
 # negative example (another domain, little to share).
 PAIRINGS = ("digits_style", "fashion_rotation", "fashion_coarse", "fashion_mnist")
+# Labelled training images per class held out of the main task's pool (and
+# of Fashion-MNIST's auxiliary images) as its validation set.
+VALIDATION_PER_CLASS = {"digits": 20, "fashion": 100}
 # Labelled images per class the main task's pool holds: the sklearn digits'
-# smallest class (174 eights) less the 100 per class held out for testing.
+# smallest class (174 eights) less the 100 per class held out for testing,
+# each less its validation images.
 POOL_PER_CLASS = {
-    "digits": DIGITS_SMALLEST_CLASS - DIGITS_TEST_PER_CLASS,
-    "fashion": 6000,
+    "digits": DIGITS_SMALLEST_CLASS
+    - DIGITS_TEST_PER_CLASS
+    - VALIDATION_PER_CLASS["digits"],
+    "fashion": 6000 - VALIDATION_PER_CLASS["fashion"],
 }
+EVALUATE_ON = ("test", "validation")
 
 
 @dataclasses.dataclass
@@ -69,6 +76,10 @@ class Config:
     auxiliary_size: int = 0
     # Fashion-MNIST test images (0 = the whole official 10,000).
     test_size: int = 0
+    # Where the main task is measured: "validation" (labelled training
+    # images held out of the pool) to choose settings, "test" once they are
+    # chosen.
+    evaluate_on: str = "test"
     # Filters of the plain CNN trunk's blocks.
     filters: tuple[int, ...] = (32, 64, 128)
     # Convolutions per block of the plain CNN.
@@ -143,6 +154,7 @@ class Config:
             unique=True,
         )
         sequence_of("seeds", self.seeds, non_negative_int, unique=True)
+        one_of("evaluate_on", self.evaluate_on, EVALUATE_ON)
         check_subset_size(
             "auxiliary_size",
             self.auxiliary_size,

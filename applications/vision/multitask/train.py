@@ -47,6 +47,7 @@ from applications.vision.label_budget import (
     split_per_class,
     upsampled_digits,
 )
+from applications.vision.multitask.config import VALIDATION_PER_CLASS
 from kerastoolkit.datasets import fashion_mnist
 from kerastoolkit.export import export_saved_model
 from kerastoolkit.models.cnn_builders import plain_cnn
@@ -124,44 +125,58 @@ def rotated(images, seed):
 
 
 def load_fashion(config):
-    """Fashion-MNIST: the labelled pool, the test set, and the training
-    images the rotation and coarse tasks draw on (`auxiliary`, with their
-    ten-class labels, of which only the coarse group is used)."""
+    """Fashion-MNIST: the labelled pool, the validation set (training images
+    held out of everything else), the test set, and the training images the
+    rotation and coarse tasks draw on (`auxiliary`, with their ten-class
+    labels, of which only the coarse group is used)."""
     (x, y), (x_test, y_test) = fashion_mnist.load_data(data_dir=config.data_dir or None)
     y, y_test = y.astype("int64"), y_test.astype("int64")
-    order = np.random.default_rng(0).permutation(len(x))
+    validation, pool = split_per_class(y, (VALIDATION_PER_CLASS["fashion"],), 0)
+    order = np.random.default_rng(0).permutation(pool)
     if config.auxiliary_size:
         order = order[: config.auxiliary_size]
     if config.test_size:
         keep = np.random.default_rng(1).permutation(len(x_test))[: config.test_size]
         x_test, y_test = x_test[keep], y_test[keep]
-    return {"pool": (x, y), "test": (x_test, y_test), "auxiliary": (x[order], y[order])}
+    return {
+        "pool": (x[pool], y[pool]),
+        "validation": (x[validation], y[validation]),
+        "test": (x_test, y_test),
+        "auxiliary": (x[order], y[order]),
+    }
 
 
 def load_digits():
     """scikit-learn's 8x8 digits upsampled to 28x28 uint8 (drawn in a 20x20
-    box, as MNIST's are): a labelled pool and `DIGITS_TEST_PER_CLASS` test
-    images per digit, split with a fixed seed."""
+    box, as MNIST's are): `DIGITS_TEST_PER_CLASS` test and
+    `VALIDATION_PER_CLASS["digits"]` validation images per digit and the
+    labelled pool, split with a fixed seed."""
     x, y = upsampled_digits()
-    test, pool = split_per_class(y, (DIGITS_TEST_PER_CLASS,), 0)
-    return {"pool": (x[pool], y[pool]), "test": (x[test], y[test])}
+    test, validation, pool = split_per_class(
+        y, (DIGITS_TEST_PER_CLASS, VALIDATION_PER_CLASS["digits"]), 0
+    )
+    return {
+        "pool": (x[pool], y[pool]),
+        "validation": (x[validation], y[validation]),
+        "test": (x[test], y[test]),
+    }
 
 
 def load_tasks(pairing, config):
     """The main and auxiliary tasks of `pairing`.
 
     Returns:
-        `(main, auxiliary)`: `main` a dict of raw uint8 `(x, y)` `pool` and
-        `test`; `auxiliary` a dict of `train` `(x, y)` and `test` `(x, y)`,
-        with `y` None in `train` for rotation, whose labels are drawn with the
-        turns of each batch.
+        `(main, auxiliary)`: `main` a dict of raw uint8 `(x, y)` `pool`,
+        `validation` and `test`; `auxiliary` a dict of `train` `(x, y)` and
+        `test` `(x, y)`, with `y` None in `train` for rotation, whose labels
+        are drawn with the turns of each batch.
     """
     main_task, auxiliary = TASKS[pairing]
     if main_task == "digits":
         main = load_digits()
     else:
         fashion = load_fashion(config)
-        main = {"pool": fashion["pool"], "test": fashion["test"]}
+        main = {k: fashion[k] for k in ("pool", "validation", "test")}
     if auxiliary == "mnist":
         (x, y), (x_test, y_test) = mnist_5k_split(test_per_class=200)
         return main, {"train": (x, y.astype("int64")), "test": (x_test, y_test)}
@@ -265,7 +280,7 @@ def train(tasks, main, auxiliary, seed, config, recorder=None):
 
 
 def accuracy(model, task, data):
-    """Test accuracy of `model`'s `task` head on `data`, `(x, y)`."""
+    """Accuracy of `model`'s `task` head on `data`, `(x, y)`."""
     x, y = data
     predictions = model.predict(x, batch_size=500, verbose=0)[task]
     return float(np.mean(predictions.argmax(axis=-1) == y))
@@ -277,9 +292,10 @@ def train_and_evaluate(config):
 
     Returns:
         Metrics: for pairing p and budget n, `p_joint_accuracy_n` and
-        `p_alone_accuracy_n` (test accuracy on the main task, means over
-        seeds) with 95% intervals (`_low_n`, `_high_n`) and the paired gain
-        joint minus alone (`p_joint_gain_n`, `_gain_low_n`, `_gain_high_n`);
+        `p_alone_accuracy_n` (accuracy on the main task's `evaluate_on`
+        set, means over seeds) with 95% intervals (`_low_n`, `_high_n`) and
+        the paired gain joint minus alone (`p_joint_gain_n`, `_gain_low_n`,
+        `_gain_high_n`);
         `p_auxiliary_accuracy`, the joint network's auxiliary head on its
         own test set at the smallest budget; `low_budget_joint_accuracy` (the
         first pairing at the smallest budget, the guard's metric) and
@@ -303,7 +319,7 @@ def train_and_evaluate(config):
             config.labels_per_class,
             config.curve_steps,
             config.steps,
-            *main_data["test"],
+            *main_data[config.evaluate_on],
             config.curve_size,
             0,  # the subset's seed: the same images for every run
             accuracy=lambda model, x, y, task=tasks[0]: accuracy(model, task, (x, y)),
@@ -326,8 +342,8 @@ def train_and_evaluate(config):
                 )
                 curves.add(recorders, n, seed, curve_runs, pairing=pairing)
                 results = {
-                    "joint": accuracy(joint, tasks[0], main_data["test"]),
-                    "alone": accuracy(alone, tasks[0], main_data["test"]),
+                    "joint": accuracy(joint, tasks[0], main_data[config.evaluate_on]),
+                    "alone": accuracy(alone, tasks[0], main_data[config.evaluate_on]),
                 }
                 if n == smallest:
                     auxiliary_accuracies.append(
@@ -347,7 +363,7 @@ def train_and_evaluate(config):
         sections,
         LABELS,
         config.seeds,
-        "main task's test",
+        f"main task's {config.evaluate_on}",
         output_dir / "multitask_table.md",
         baseline="alone",
     )
@@ -360,7 +376,8 @@ def train_and_evaluate(config):
         output_dir,
         f"Paired gain joint - alone on the main task after each number of "
         f"gradient steps of the same runs (the last row: their end), on a fixed "
-        f"random subset of {config.curve_size or 'all'} of its test images (the "
+        f"random subset of {config.curve_size or 'all'} of its {config.evaluate_on} "
+        f"images (the "
         f"other table uses all of them), mean over {len(config.seeds)} seed(s) "
         f"[95% interval].",
         "joint - alone (main-task accuracy)",
@@ -381,5 +398,6 @@ def train_and_evaluate(config):
     )
     metrics["chance_accuracy"] = 1.0 / CLASSES[TASKS[first][0]]
     metrics["seeds"] = len(config.seeds)
+    metrics["evaluated_on"] = config.evaluate_on
     metrics["saved_model"] = str(saved_model)
     return metrics
