@@ -108,6 +108,9 @@ class Config:
             unfreeze_blocks=2,
             fine_tune_learning_rate=1e-3,
             curve_steps=(25, 50, 100),
+            # All of its evaluation images (the digits' test set, 1,000): the
+            # curve's last point is then the run's end exactly.
+            curve_size=0,
         )
 
     def __post_init__(self):
