@@ -451,20 +451,32 @@ def write_curve_table(sections, caption, path, first_column="steps"):
     return lines
 
 
-def write_curves(sections, runs, seeds, output_dir, caption, ylabel, xlabel):
-    """A demo's learning-curve outputs in `output_dir`: `gain_vs_steps.md`
-    (`caption`, then `write_curve_table`), `gain_vs_steps.png`
-    (`plot_curve_gains`) and every point in `curves.json` (`runs`, rows from
-    `Curves.add`).
+def write_curves(
+    sections,
+    runs,
+    seeds,
+    output_dir,
+    caption,
+    ylabel,
+    xlabel,
+    name="gain_vs_steps",
+    first_column="steps",
+):
+    """A demo's curve outputs in `output_dir`: `NAME.md` (`caption`, then
+    `write_curve_table`), `NAME.png` (`plot_curve_gains`) and, unless `runs`
+    is None, every point in `curves.json` (rows from `Curves.add`).
 
     Args:
-        sections: `{title: curve_gains(...)}`, one per pairing.
-        runs: the rows of every point.
+        sections: `{title: curve_gains(...)}`, e.g. one per pairing.
+        runs: the rows of every point, or None.
         seeds: the seeds run.
         output_dir: the run's directory.
         caption, ylabel, xlabel: the table's caption and the plot's axes.
+        name: the table's and the plot's file name, without its suffix.
+        first_column: the table's x axis (`write_curve_table`).
     """
     output_dir = Path(output_dir)
-    write_curve_table(sections, caption, output_dir / "gain_vs_steps.md")
-    plot_curve_gains(sections, seeds, output_dir / "gain_vs_steps.png", ylabel, xlabel)
-    (output_dir / "curves.json").write_text(json.dumps(runs, indent=2) + "\n")
+    write_curve_table(sections, caption, output_dir / f"{name}.md", first_column)
+    plot_curve_gains(sections, seeds, output_dir / f"{name}.png", ylabel, xlabel)
+    if runs is not None:
+        (output_dir / "curves.json").write_text(json.dumps(runs, indent=2) + "\n")

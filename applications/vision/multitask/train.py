@@ -313,13 +313,14 @@ def train_and_evaluate(config):
         tasks = TASKS[pairing]
         main_data, auxiliary = load_tasks(pairing, config)
         x_pool, y_pool = main_data["pool"]
+        evaluation = main_data[config.evaluate_on]
         accuracies = {m: {n: [] for n in config.labels_per_class} for m in METHODS}
         curves = Curves(
             METHODS,
             config.labels_per_class,
             config.curve_steps,
             config.steps,
-            *main_data[config.evaluate_on],
+            *evaluation,
             config.curve_size,
             0,  # the subset's seed: the same images for every run
             accuracy=lambda model, x, y, task=tasks[0]: accuracy(model, task, (x, y)),
@@ -342,8 +343,8 @@ def train_and_evaluate(config):
                 )
                 curves.add(recorders, n, seed, curve_runs, pairing=pairing)
                 results = {
-                    "joint": accuracy(joint, tasks[0], main_data[config.evaluate_on]),
-                    "alone": accuracy(alone, tasks[0], main_data[config.evaluate_on]),
+                    "joint": accuracy(joint, tasks[0], evaluation),
+                    "alone": accuracy(alone, tasks[0], evaluation),
                 }
                 if n == smallest:
                     auxiliary_accuracies.append(

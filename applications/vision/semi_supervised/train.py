@@ -20,13 +20,12 @@ from applications.vision.budget_comparison import (
     cosine,
     evaluator,
     plot_budgets,
-    plot_curve_gains,
     probe_then_fine_tune,
     record_results,
     summarise,
     train_from_scratch,
     train_probe,
-    write_curve_table,
+    write_curves,
     write_table,
 )
 from applications.vision.label_budget import sample_per_class, split_per_class
@@ -302,22 +301,20 @@ def write_pretraining_curve(summary, config, output_dir):
         }
         for kind, title in (("finetuned", "fine-tuned"), ("probe", "linear probe"))
     }
-    write_curve_table(
+    write_curves(
         sections,
+        None,
+        config.seeds,
+        output_dir,
         f"Paired gain over scratch of SimCLR's encoder after each number of "
         f"pretraining epochs (checkpoints of one {config.simclr_epochs}-epoch run, "
         f"its learning rate decaying over all of them), on the "
         f"{config.evaluate_on} set, mean over {len(config.seeds)} seed(s) "
         f"[95% interval].",
-        output_dir / "gain_vs_pretraining.md",
-        "pretraining epochs",
-    )
-    plot_curve_gains(
-        sections,
-        config.seeds,
-        output_dir / "gain_vs_pretraining.png",
         "SimCLR - from scratch (accuracy)",
         "SimCLR pretraining epochs",
+        name="gain_vs_pretraining",
+        first_column="pretraining epochs",
     )
 
 
