@@ -14,6 +14,8 @@ Example:
 GUARDS = (
     Guard("test_accuracy", above="majority_accuracy", margin=0.4),
     Guard("ar_test_mse", below="persistence_test_mse", margin=0.1, relative=True),
+    Guard("eval_mean_return", above="random_mean_return", margin=0.2,
+          toward="solved_return"),
 )
 ```
 """
@@ -41,9 +43,15 @@ class Guard:
         below: the baseline metric it must stay under (lower is better).
             Exactly one of `above`/`below` is given; either may be a number
             instead of a metric name (a fixed bound).
-        margin: how far beyond the baseline: absolute, or a fraction of
-            `abs(baseline)` when `relative` is true.
+        margin: how far beyond the baseline: absolute, a fraction of
+            `abs(baseline)` when `relative` is true, or a fraction of the way
+            from the baseline to `toward`.
         relative: read `margin` as a fraction of the baseline.
+        toward: a target metric name (or number) on the good side of the
+            baseline: `margin` is read as a fraction of the distance from the
+            baseline to it. For scores whose scale differs between tasks
+            (returns of different environments), a fixed fraction of the way
+            from a random policy to a solved one suits every one of them.
     """
 
     metric: str
@@ -51,6 +59,7 @@ class Guard:
     below: str | float | None = None
     margin: float = 0.0
     relative: bool = False
+    toward: str | float | None = None
 
     def __post_init__(self):
         if (self.above is None) == (self.below is None):
@@ -63,24 +72,32 @@ class Guard:
                 f"Guard on {self.metric!r}: `margin` must be a number >= 0, "
                 f"got {self.margin!r}."
             )
+        if self.relative and self.toward is not None:
+            raise ValueError(
+                f"Guard on {self.metric!r}: give `relative` or `toward`, not both."
+            )
 
     @property
     def higher_is_better(self):
         return self.above is not None
 
     def _baseline(self, metrics):
-        reference = self.above if self.higher_is_better else self.below
-        if isinstance(reference, str):
-            return reference, metrics.get(reference)
-        return str(reference), reference
+        return _lookup(self.above if self.higher_is_better else self.below, metrics)
 
     def threshold(self, metrics):
-        """The value `metric` must beat, or None when the baseline is missing."""
+        """The value `metric` must beat, or None when the baseline (or the
+        target `toward`) is missing, or the target is not beyond the baseline."""
         _, baseline = self._baseline(metrics)
-        if not isinstance(baseline, int | float) or not math.isfinite(baseline):
+        if not _finite(baseline):
             return None
+        sign = 1.0 if self.higher_is_better else -1.0
+        if self.toward is not None:
+            _, target = _lookup(self.toward, metrics)
+            if not _finite(target) or sign * (target - baseline) <= 0:
+                return None
+            return baseline + self.margin * (target - baseline)
         step = self.margin * (abs(baseline) if self.relative else 1.0)
-        return baseline + step if self.higher_is_better else baseline - step
+        return baseline + sign * step
 
     def check(self, metrics):
         """Returns `(passed, result)`: result a dict for the run record."""
@@ -88,14 +105,16 @@ class Guard:
         value = metrics.get(self.metric)
         threshold = self.threshold(metrics)
         passed = (
-            isinstance(value, int | float)
-            and math.isfinite(value)
+            _finite(value)
             and threshold is not None
             and (value > threshold if self.higher_is_better else value < threshold)
         )
         relation = ">" if self.higher_is_better else "<"
-        margin = f"{self.margin:g}" + (" x |baseline|" if self.relative else "")
-        sign = "+" if self.higher_is_better else "-"
+        margin = f"{self.margin:.4g}" + (" x |baseline|" if self.relative else "")
+        if self.toward is not None:
+            target_name, target = _lookup(self.toward, metrics)
+            margin += f" x ({target_name} ({_number(target)}) - {name})"
+        sign = "+" if self.higher_is_better or self.toward is not None else "-"
         text = (
             f"{self.metric} = {_number(value)} {relation} {name} "
             f"({_number(baseline)}) {sign} {margin} = {_number(threshold)}"
@@ -109,6 +128,17 @@ class Guard:
             "passed": bool(passed),
             "text": text,
         }
+
+
+def _lookup(reference, metrics):
+    """`(name, value)` of a metric name, or of a fixed number."""
+    if isinstance(reference, str):
+        return reference, metrics.get(reference)
+    return str(reference), reference
+
+
+def _finite(value):
+    return isinstance(value, int | float) and math.isfinite(value)
 
 
 def _number(value):

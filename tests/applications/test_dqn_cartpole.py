@@ -10,6 +10,7 @@ import pytest
 
 from applications.rl.dqn_cartpole.config import ZOO_SETTINGS, Config
 from applications.rl.dqn_cartpole.train import (
+    GUARDS,
     RandomPolicy,
     smoothed_curve,
     train_and_evaluate,
@@ -65,6 +66,29 @@ def test_quick_run_learns_several_times_the_random_policys_return(quick_run):
     assert guard["metric"] == "eval_mean_return" and guard["passed"], guard["text"]
     assert guard["baseline"] == "random_mean_return"
     assert metrics["eval_mean_return"] > 4 * metrics["random_mean_return"]
+    # A sixth of the way from random to solved: about 97 on CartPole.
+    assert metrics["solved_return"] == 475.0
+    assert 85 < guard["threshold"] < 105
+
+
+@pytest.mark.parametrize(
+    "env_id, random_return, learned, untrained",
+    [
+        # Zoo settings, seeds 1-2 (every greedy episode reached the flag),
+        # and a policy that never does.
+        ("MountainCar-v0", -200.0, -133.0, -200.0),
+        ("Acrobot-v1", -499.0, -76.7, -500.0),
+        ("CartPole-v1", 22.0, 126.0, 10.5),
+    ],
+)
+def test_the_guard_fits_every_environments_scale(
+    env_id, random_return, learned, untrained
+):
+    (guard,) = GUARDS
+    solved = Config.for_env(env_id).solved_return
+    metrics = {"random_mean_return": random_return, "solved_return": solved}
+    assert guard.check({**metrics, "eval_mean_return": learned})[0]
+    assert not guard.check({**metrics, "eval_mean_return": untrained})[0]
 
 
 def test_guard_fails_and_nothing_is_published_when_learning_is_off(tmp_path):

@@ -69,3 +69,39 @@ def test_a_guard_needs_exactly_one_direction_and_a_margin():
         Guard("accuracy", above="a", below="b")
     with pytest.raises(ValueError, match="margin"):
         Guard("accuracy", above="a", margin=-1)
+
+
+def test_toward_reads_the_margin_as_a_fraction_of_the_way_to_a_target():
+    guard = Guard("ret", above="random", margin=0.25, toward="solved")
+    # MountainCar's scale: random -200, solved -110, a quarter of the way -177.5.
+    metrics = {"ret": -150.0, "random": -200.0, "solved": -110.0}
+    passed, result = guard.check(metrics)
+    assert passed and result["threshold"] == pytest.approx(-177.5)
+    assert "+ 0.25 x (solved (-110) - random)" in result["text"]
+    assert not guard.check({**metrics, "ret": -180.0})[0]
+    # The same fraction on CartPole's scale (random 22, solved 475).
+    assert guard.threshold({"random": 22.0, "solved": 475.0}) == pytest.approx(135.25)
+    # Lower is better: a quarter of the way down to a fixed target.
+    below = Guard("mse", below="persistence", margin=0.25, toward=0.0)
+    assert below.threshold({"persistence": 8.0}) == pytest.approx(6.0)
+    assert below.check({"mse": 5.0, "persistence": 8.0})[0]
+
+
+@pytest.mark.parametrize(
+    "metrics",
+    [
+        {"ret": 10.0, "random": 0.0},  # the target is missing
+        {"ret": 10.0, "random": 0.0, "solved": math.nan},
+        {"ret": 10.0, "random": 0.0, "solved": 0.0},  # no way to go
+        {"ret": 10.0, "random": 0.0, "solved": -5.0},  # the target behind
+    ],
+)
+def test_toward_fails_without_a_target_beyond_the_baseline(metrics):
+    guard = Guard("ret", above="random", margin=0.1, toward="solved")
+    assert guard.threshold(metrics) is None
+    assert not guard.check(metrics)[0]
+
+
+def test_toward_excludes_relative():
+    with pytest.raises(ValueError, match="`relative` or `toward`"):
+        Guard("ret", above="random", margin=0.1, relative=True, toward="solved")
