@@ -259,7 +259,9 @@ def interval_text(mean, low, high):
     return f"{mean:.3f} [{low:.3f}, {high:.3f}]"
 
 
-def write_table(sections, labels, seeds, evaluate_on, path, baseline="scratch"):
+def write_table(
+    sections, labels, seeds, evaluate_on, path, baseline="scratch", references=None
+):
     """The results as Markdown, one table per section.
 
     Args:
@@ -269,6 +271,8 @@ def write_table(sections, labels, seeds, evaluate_on, path, baseline="scratch"):
         evaluate_on: the name of the evaluation set.
         path: the file to write.
         baseline: the method of the gain columns.
+        references: optional `{title: (text, accuracy)}`, a reference
+            accuracy written under that section's table (e.g. every label).
 
     Returns:
         The lines written.
@@ -298,6 +302,9 @@ def write_table(sections, labels, seeds, evaluate_on, path, baseline="scratch"):
                 + "".join(f"| {row[f'{m}_gain']['verdict']} " for m in others)
                 + "|"
             )
+        if references and title in references:
+            text, accuracy = references[title]
+            lines += ["", f"{text}: {accuracy:.3f}."]
     Path(path).write_text("\n".join(lines) + "\n")
     return lines
 
@@ -335,17 +342,26 @@ def _panels(sections, seeds, path, xlabel, ylabel, draw):
     plt.close(fig)
 
 
-def plot_budgets(sections, labels, seeds, path, ylabel="accuracy"):
+def plot_budgets(sections, labels, seeds, path, ylabel="accuracy", references=None):
     """Accuracy against labels per class, one panel per section, every
-    method with its 95% interval."""
+    method with its 95% interval; `references` (`{title: (text, accuracy)}`,
+    optional) are dashed horizontal lines in their sections' panels."""
 
-    def draw(axis, summary):
+    def draw(axis, section):
+        summary, reference = section
         budgets = [row["labels_per_class"] for row in summary]
         for method, label in labels.items():
             _errorbar(axis, budgets, [row[method] for row in summary], label)
+        if reference is not None:
+            text, accuracy = reference
+            axis.axhline(accuracy, color="k", ls="--", lw=0.8, label=text)
         return budgets
 
-    _panels(sections, seeds, path, "labelled images per class", ylabel, draw)
+    panels = {
+        title: (summary, (references or {}).get(title))
+        for title, summary in sections.items()
+    }
+    _panels(panels, seeds, path, "labelled images per class", ylabel, draw)
 
 
 def budget_metrics(prefix, summary, methods, baseline="scratch"):

@@ -41,6 +41,20 @@ def test_table_reports_intervals_and_says_when_a_gain_is_not_significant(tmp_pat
     assert "+0.300 [" in lines[-2] and "no significant" not in lines[-2]
     assert lines[-1].count("no significant difference") == 1  # not probe - scratch
     assert "0.823 [0.761, 0.886]" in lines[-2]  # mean +- t(2) x sem
+    references = {"digits": ("all 500 labels per class", 0.9512)}
+    with_reference = write_table(
+        {"digits": summary, "other": summary},
+        LABELS,
+        (0, 1, 2),
+        "test",
+        tmp_path / "t",
+        references=references,
+    )
+    # Under its own section's table only.
+    assert with_reference.count("all 500 labels per class: 0.951.") == 1
+    assert with_reference.index("### other") > with_reference.index(
+        "all 500 labels per class: 0.951."
+    )
 
 
 def test_metrics_and_plot(tmp_path):
@@ -53,6 +67,14 @@ def test_metrics_and_plot(tmp_path):
     assert "p_probe_low_1" not in budget_metrics("p", one_seed, tuple(LABELS))
     plot_budgets({"a": summary, "b": one_seed}, LABELS, (0, 1, 2), tmp_path / "p.png")
     assert (tmp_path / "p.png").stat().st_size > 1000
+    plot_budgets(
+        {"a": summary},
+        LABELS,
+        (0, 1, 2),
+        tmp_path / "r.png",
+        references={"a": ("all labels", 0.95)},
+    )
+    assert (tmp_path / "r.png").stat().st_size > 1000
 
 
 def test_repeated_makes_exactly_the_steps_asked():

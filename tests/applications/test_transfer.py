@@ -53,6 +53,9 @@ def test_quick_run_fine_tuned_beats_scratch_by_the_guard_margin(quick_run):
         high = metrics[f"digits_style_{method}_high_5"]
         assert low <= metrics[f"digits_style_{method}_accuracy_5"] <= high
     assert metrics["digits_style_pretrain_accuracy"] > 0.8  # MNIST, task A
+    # Every label of the pool, from scratch: above the few-label networks.
+    reference = metrics["digits_style_all_labels_accuracy"]
+    assert reference > metrics["digits_style_scratch_accuracy_5"] + 0.05
 
 
 def test_quick_run_writes_the_table_plots_and_runs(quick_run):
@@ -61,6 +64,9 @@ def test_quick_run_writes_the_table_plots_and_runs(quick_run):
     assert "MNIST 5k -> 8x8 sklearn digits" in table and "| 5 |" in table
     for name in ("transfer_vs_scratch.png", "pretraining_curves.png", "report.md"):
         assert (root / "run" / name).exists(), name
+    # The reference with every label of the pool, under the table.
+    images = len(load_pairing("digits_style")["pool"][1])
+    assert f"from scratch, all {images} labelled images (300 steps): 0." in table
     runs = json.loads((root / "run" / "runs.json").read_text())
     assert len(runs) == 9  # 3 seeds x 3 methods
     assert {r["method"] for r in runs} == {"finetuned", "probe", "scratch"}

@@ -64,6 +64,12 @@ class Config:
     # Evaluation images the curve's points (its end included) are measured
     # on: a fixed random subset (0 = all).
     curve_size: int = 500
+    # Gradient steps (batch 128, Adam, cosine decay from 1e-3) of a reference:
+    # the same network trained from scratch on every labelled image of task
+    # B's pool, once per pairing (0 = none). It is what few-label training
+    # tends to, so it bounds the gain transfer can show: a dashed line in the
+    # plot, a line under each table, `p_all_labels_accuracy`.
+    all_labels_steps: int = 0
     # Top blocks of the backbone unfrozen for fine-tuning.
     unfreeze_blocks: int = 3
     # Whether the unfrozen blocks' BatchNormalization layers train too (Keras's
@@ -111,6 +117,8 @@ class Config:
             # All of its evaluation images (the digits' test set, 1,000): the
             # curve's last point is then the run's end exactly.
             curve_size=0,
+            # Cheap here (a small network), and it shows the line.
+            all_labels_steps=300,
         )
 
     def __post_init__(self):
@@ -144,6 +152,7 @@ class Config:
         check_curve_steps(self.curve_steps, self.head_steps + self.fine_tune_steps)
         int_in_range("unfreeze_blocks", self.unfreeze_blocks, 0, len(filters))
         boolean("fine_tune_batchnorm", self.fine_tune_batchnorm)
+        non_negative_int("all_labels_steps", self.all_labels_steps)
         check_learning_rate("head_learning_rate", self.head_learning_rate)
         check_learning_rate("fine_tune_learning_rate", self.fine_tune_learning_rate)
         check_learning_rate("scratch_learning_rate", self.scratch_learning_rate)

@@ -23,6 +23,7 @@ from applications.vision.budget_comparison import (
     plot_budgets,
     probe_then_fine_tune,
     record_results,
+    repeated,
     summarise,
     train_from_scratch,
     write_curves,
@@ -97,30 +98,50 @@ def _augmentation(kind, config):
     ]
 
 
-def pretrain(data, pairing, config):
-    """Trains a classifier of task A; returns `(backbone, test accuracy, history)`."""
+def train_supervised(x, y, names, augmentation, config, steps=None):
+    """The plain CNN with a new head trained on all of `(x, y)` from random
+    weights, batch 128, Adam with cosine decay from 1e-3: for
+    `config.pretrain_epochs` epochs, or `steps` gradient steps when given
+    (passes over `(x, y)` repeated, so that a small set trains as long as a
+    large one). Returns `(model, backbone, history)`."""
     keras.utils.set_random_seed(config.seed)
-    x, y = data["source"]
     backbone = plain_cnn(
         (28, 28, 1), filters=config.filters, convs_per_block=config.convs_per_block
     )
-    model = classifier(
-        backbone,
-        data["source_names"],
-        _augmentation(SOURCE_AUGMENTATION[pairing], config),
-        config,
-    )
-    steps = config.pretrain_epochs * math.ceil(len(x) / 128)
+    model = classifier(backbone, names, _augmentation(augmentation, config), config)
+    epochs = config.pretrain_epochs
+    if steps is None:
+        steps = epochs * math.ceil(len(x) / 128)
+    else:
+        x, y = repeated(x, y, steps, 128, config.seed)
+        epochs = 1
     model.compile(
         optimizer=keras.optimizers.Adam(cosine(1e-3, steps)),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
-    history = model.fit(
-        x, y, batch_size=128, epochs=config.pretrain_epochs, verbose=config.verbose
+    history = model.fit(x, y, batch_size=128, epochs=epochs, verbose=config.verbose)
+    return model, backbone, history.history
+
+
+def pretrain(data, pairing, config):
+    """Trains a classifier of task A; returns `(backbone, test accuracy, history)`."""
+    model, backbone, history = train_supervised(
+        *data["source"], data["source_names"], SOURCE_AUGMENTATION[pairing], config
     )
     _, accuracy = model.evaluate(*data["source_test"], batch_size=512, verbose=0)
-    return backbone, float(accuracy), history.history
+    return backbone, float(accuracy), history
+
+
+def all_labels_reference(data, config, evaluate):
+    """Task B learnt from scratch with every labelled image of its pool
+    (`train_supervised` for `config.all_labels_steps` steps); returns
+    `(images, accuracy)`."""
+    x, y = data["pool"]
+    model, _, _ = train_supervised(
+        x, y, data["target_names"], "shift", config, steps=config.all_labels_steps
+    )
+    return len(y), evaluate(model)
 
 
 def transfer_runs(pretrained, x, y, names, seed, config, evaluate, at_steps=None):
@@ -186,7 +207,7 @@ def train_and_evaluate(config):
     output_dir.mkdir(parents=True, exist_ok=True)
     metrics, summaries, runs, histories = {}, {}, [], {}
     exported, example = None, None
-    gains, curve_runs = {}, []
+    gains, curve_runs, references = {}, [], {}
     for pairing in config.pairings:
         data = load_pairing(
             pairing,
@@ -202,6 +223,14 @@ def train_and_evaluate(config):
         names = data["target_names"]
 
         evaluate = evaluator(x_eval, y_eval)
+        if config.all_labels_steps:
+            images, accuracy = all_labels_reference(data, config, evaluate)
+            metrics[f"{pairing}_all_labels_accuracy"] = accuracy
+            references[TITLES[pairing]] = (
+                f"from scratch, all {images} labelled images "
+                f"({config.all_labels_steps} steps)",
+                accuracy,
+            )
         accuracies = {m: {n: [] for n in config.labels_per_class} for m in METHODS}
         curves = Curves(
             CURVE_METHODS,
@@ -274,8 +303,15 @@ def train_and_evaluate(config):
         config.seeds,
         f"task B {config.evaluate_on}",
         output_dir / "transfer_table.md",
+        references=references,
     )
-    plot_budgets(sections, LABELS, config.seeds, output_dir / "transfer_vs_scratch.png")
+    plot_budgets(
+        sections,
+        LABELS,
+        config.seeds,
+        output_dir / "transfer_vs_scratch.png",
+        references=references,
+    )
     write_curves(
         {TITLES[p]: gain for p, gain in gains.items()},
         curve_runs,
