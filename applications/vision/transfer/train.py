@@ -199,8 +199,9 @@ def train_and_evaluate(config):
         budget; the learning curve's paired gains
         `p_finetuned_gain_n_at_s_steps` (with `_low`, `_high`) after each of
         `curve_steps` and the last step; with `all_labels_steps`,
-        `p_all_labels_accuracy` (every label of task B's pool, from scratch); `low_budget_finetuned_early_accuracy`
-        and `low_budget_scratch_early_accuracy`, the first pairing at the
+        `p_all_labels_accuracy` (every label of task B's pool, from scratch);
+        `low_budget_finetuned_early_accuracy` and
+        `low_budget_scratch_early_accuracy`, the first pairing at the
         smallest budget after the first curve step (the guard's pair); the
         SavedModel path.
     """
