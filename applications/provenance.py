@@ -5,13 +5,17 @@ Every run record (`runs/NAME/<run>/metrics.json`, and the committed
 figure can be traced to the code, the packages and the machine that made it.
 """
 
+import math
 import os
 import platform
 import subprocess
 import sys
 import threading
+import time
 from importlib import metadata
 from pathlib import Path
+
+import numpy as np
 
 PACKAGES = (
     "tensorflow",
@@ -73,11 +77,28 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
+def matmul_gflops(size=1024, repeats=5):
+    """The machine's speed, in GFLOP/s of a float32 `size` x `size` matrix
+    product (NumPy's BLAS, all its threads), best of `repeats`: machines
+    with the same CPU model string differ here up to 2x in speed, and this
+    figure lets two records be compared."""
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((size, size), dtype=np.float32) for _ in range(2))
+    a @ b  # warm-up: thread pool and caches
+    best = math.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
+    return round(2 * size**3 / max(best, 1e-9) / 1e9, 1)
+
+
 def machine():
     return {
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "platform": platform.platform(),
+        "matmul_gflops": matmul_gflops(),
     }
 
 

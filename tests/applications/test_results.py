@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from applications import cli, results, runner
+from applications import cli, provenance, results, runner
 
 PROVENANCE = {
     "command": "python -m applications run sunspots",
@@ -275,7 +275,19 @@ def test_benchmark_run_writes_a_record_with_provenance(tmp_path):
     for key in ("git_commit", "packages", "machine", "load_mean", "finished_at"):
         assert key in record
     assert record["machine"]["cores"] >= 1
+    # The machine's speed, so that records of different machines compare.
+    assert record["machine"]["matmul_gflops"] > 0
     sentences = results.render_benchmarks(tmp_path)
     assert "ours takes 1.00 times scikit-learn's wall time" in sentences
     with pytest.raises(ValueError, match="'ours' and 'reference'"):
         run.write(tmp_path, ours="a", reference="b", repetitions={"ours": {}})
+
+
+def test_matmul_gflops_measures_the_product_it_times(monkeypatch):
+    # A clock that advances 0.5 s per reading: every product "takes" 0.5 s.
+    ticks = iter(range(100))
+    monkeypatch.setattr(provenance.time, "perf_counter", lambda: 0.5 * next(ticks))
+    assert provenance.matmul_gflops(size=500, repeats=3) == 0.5  # 2 x 500^3 / 0.5 s
+    monkeypatch.undo()
+    # A real measurement: a positive, finite speed.
+    assert 0 < provenance.matmul_gflops(size=64, repeats=2) < 1e6
