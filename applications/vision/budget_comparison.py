@@ -302,8 +302,9 @@ def write_table(
                 + "".join(f"| {row[f'{m}_gain']['verdict']} " for m in others)
                 + "|"
             )
-        if references and title in references:
-            text, accuracy = references[title]
+        reference = (references or {}).get(title)
+        if reference is not None:
+            text, accuracy = reference
             lines += ["", f"{text}: {accuracy:.3f}."]
     Path(path).write_text("\n".join(lines) + "\n")
     return lines
